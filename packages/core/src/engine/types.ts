@@ -1,0 +1,108 @@
+import type { ConfigLoader } from '../config/config-loader.js';
+import type { MappingConfig } from '../config/schema.js';
+import type { Reconciler, EntityChange, PendingConflict } from '../reconciler.js';
+import type { RowError, RunStats, RunTrigger } from '../runs.js';
+import type { Store } from '../store.js';
+import type { SyncStrategy } from '../strategy.js';
+import type { Transformer } from '../transformer.js';
+import type { EntityValues, FieldValue } from '../values.js';
+
+/** Computes a derived field from the entity's other fields, after every change to it. Must be pure. */
+export type Derivation = (entity: Readonly<EntityValues>) => FieldValue;
+
+/** A log line from the engine. */
+export interface LogEvent {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  runId?: string;
+  tabMappingId?: string;
+  data?: Record<string, unknown>;
+}
+
+/** Options of {@link createSyncEngine}. */
+export interface SyncEngineOptions {
+  store: Store;
+  /** Strategies by data source `type` (or by data source id, which wins). */
+  strategies: Record<string, SyncStrategy> | ReadonlyArray<SyncStrategy>;
+  /** A mapping from `defineMapping`, or a loader (e.g. over the host's config tables). */
+  config: MappingConfig | ConfigLoader;
+  /** Extra transformers, by name; they may replace built-ins. */
+  transformers?: ReadonlyArray<Transformer<any>>;
+  /** @default defaultReconciler */
+  reconciler?: Reconciler;
+  /** Derived fields: `{ partners: { display_name: (p) => ... } }`. */
+  derivations?: Record<string, Record<string, Derivation>>;
+  /** Rows per batch: one load and one transaction each. @default 500 */
+  batchSize?: number;
+  /** Tabs of one data source synced at once by `syncDataSource`. @default 2 */
+  concurrency?: number;
+  /** Row errors kept in a run record; `errorCount` keeps the total. @default 100 */
+  maxStoredErrors?: number;
+  /** A `running` run whose heartbeat is older than this is failed before the next run of its tab. @default 300000 */
+  staleRunAfterMs?: number;
+  /** Receives log events. Never receives secrets. */
+  logger?: (event: LogEvent) => void;
+}
+
+/** Options of one sync (the seed's `SyncOptions`, plus fieldsync's). */
+export interface SyncOptions {
+  /** Compute and return the changes without writing entities, lineage or conflicts. @default false */
+  dryRun?: boolean;
+  /** Ignore authority and priority. Requires `triggeredBy`; recorded in the run and in lineage. @default false */
+  forceOverwrite?: boolean;
+  /** Stop after this many source rows. */
+  rowLimit?: number;
+  /** Acting user (UUID) recorded on the run and on forced lineage. */
+  triggeredBy?: string | null;
+  /** @default 'manual' */
+  trigger?: RunTrigger;
+  /** Read only these source records (needs a strategy with `lookup`). */
+  ids?: ReadonlyArray<string>;
+  /** Ignore the stored cursor and read everything. @default false */
+  fullRefresh?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+/** Progress after each batch. */
+export interface ProgressEvent {
+  runId: string;
+  tabMappingId: string;
+  batch: number;
+  stats: RunStats;
+}
+
+/** One field in a preview. */
+export interface FieldPreview {
+  field: string;
+  previous: FieldValue;
+  next: FieldValue;
+  reason: EntityChange['fields'][number]['reason'];
+  /** Human-readable source place, e.g. "Master Sheet > Partners > B (Brand Name), row 47". */
+  sourceRef: string | null;
+}
+
+/** One entity change in a preview (the seed's `ChangePreview`). */
+export interface ChangePreview {
+  entity: string;
+  keyField: string;
+  keyValue: string;
+  type: 'create' | 'update' | 'delete';
+  entityId: string | null;
+  fields: FieldPreview[];
+}
+
+/** The seed's `SyncResult`, with the run's full counters. */
+export interface SyncResult {
+  success: boolean;
+  syncRunId: string;
+  tabMappingId: string;
+  dryRun: boolean;
+  stats: RunStats & { errors: RowError[] };
+  /** Every change the run made (or, in a dry run, would make). Capped by `maxPreviewChanges`. */
+  changes: ChangePreview[];
+  conflicts: PendingConflict[];
+  warnings: string[];
+  /** Set when `success` is false. */
+  failure?: { code: string; message: string };
+}

@@ -1,0 +1,13 @@
+export * from './errors.js';
+export * from './values.js';
+export * from './runs.js';
+export type * from './strategy.js';
+export type * from './transformer.js';
+export type * from './reconciler.js';
+export type * from './store.js';
+export * from './config/schema.js';
+export * from './config/ids.js';
+export * from './config/parse-config.js';
+export * from './config/define-mapping.js';
+export * from './config/config-loader.js';
+export type * from './engine/types.js';

@@ -1,0 +1,82 @@
+/** A JSON value as stored in lineage, run records and jsonb columns. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * A value for one entity field after transformation. Dates are `Date` objects
+ * (instants) or `YYYY-MM-DD` strings (calendar dates); stores map them to their column types.
+ */
+export type FieldValue = string | number | boolean | null | Date | readonly FieldValue[] | { readonly [key: string]: FieldValue };
+
+/** An entity's field values, keyed by field (column) name. */
+export type EntityValues = Record<string, FieldValue>;
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$/;
+const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * The canonical form of a value for comparison. Two values are the same change-wise when
+ * their canonical forms are equal: `"1"` and `1`, `" a "` and `"a"`, `""` and `null`,
+ * `2024-01-02T00:00:00Z` as a Date or as a string with another offset.
+ */
+export function canonicalValue(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'invalid-date' : `t:${value.getTime()}`;
+  switch (typeof value) {
+    case 'number':
+      return Number.isFinite(value) ? `n:${value}` : `n:${String(value)}`;
+    case 'bigint':
+      return `n:${value.toString()}`;
+    case 'boolean':
+      return `b:${value}`;
+    case 'string': {
+      const trimmed = value.trim();
+      if (trimmed === '') return 'null';
+      if (NUMERIC.test(trimmed)) return `n:${Number(trimmed)}`;
+      if (ISO_DATE.test(trimmed)) return `d:${trimmed}`;
+      if (ISO_INSTANT.test(trimmed)) {
+        const time = Date.parse(trimmed.replace(' ', 'T'));
+        if (!Number.isNaN(time)) return `t:${time}`;
+      }
+      if (trimmed === 'true' || trimmed === 'false') return `b:${trimmed}`;
+      return `s:${trimmed}`;
+    }
+    case 'object': {
+      if (Array.isArray(value)) return `[${value.map(canonicalValue).join(',')}]`;
+      const entries = Object.entries(value as Record<string, unknown>)
+        .filter(([, entry]) => entry !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      return `{${entries.map(([key, entry]) => `${JSON.stringify(key)}:${canonicalValue(entry)}`).join(',')}}`;
+    }
+    default:
+      return `s:${String(value)}`;
+  }
+}
+
+/** True when two field values are equal after normalisation (see {@link canonicalValue}). */
+export function sameValue(a: unknown, b: unknown): boolean {
+  return canonicalValue(a) === canonicalValue(b);
+}
+
+/** True for `null`, `undefined`, and strings that are empty after trimming. */
+export function isEmptyValue(value: unknown): boolean {
+  return value === null || value === undefined || (typeof value === 'string' && value.trim() === '');
+}
+
+/** Converts a field value to JSON for lineage, conflicts and run records. Dates become ISO strings. */
+export function toJsonValue(value: unknown): JsonValue {
+  if (value === undefined || value === null) return null;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
+  if (Array.isArray(value)) return value.map(toJsonValue);
+  if (typeof value === 'object') {
+    const out: Record<string, JsonValue> = {};
+    for (const [key, entry] of Object.entries(value as Record<string, unknown>)) {
+      if (entry !== undefined) out[key] = toJsonValue(entry);
+    }
+    return out;
+  }
+  return String(value);
+}
