@@ -14,6 +14,11 @@ export interface SourceRow {
   /** Raw values keyed by the mapping's `sourceColumn`. A missing key means an empty cell. */
   values: Readonly<Record<string, unknown>>;
   address: RowAddress;
+  /**
+   * Problems the source itself reports for cells of this row, e.g. a formula error cell
+   * (`#REF!`). Each becomes a row error with the cell's address; `error` severity drops the row.
+   */
+  cellErrors?: ReadonlyArray<{ column: string; error: string; severity?: 'error' | 'warning' }>;
 }
 
 /** A record the source reports as deleted (for example from an event log). */

@@ -58,6 +58,8 @@ export interface SyncOptions {
   trigger?: RunTrigger;
   /** Read only these source records (needs a strategy with `lookup`). */
   ids?: ReadonlyArray<string>;
+  /** Return every change in `SyncResult.changes` in a real run too (a dry run always does). @default false */
+  collectChanges?: boolean;
   /** Ignore the stored cursor and read everything. @default false */
   fullRefresh?: boolean;
   signal?: AbortSignal;
@@ -99,10 +101,24 @@ export interface SyncResult {
   tabMappingId: string;
   dryRun: boolean;
   stats: RunStats & { errors: RowError[] };
-  /** Every change the run made (or, in a dry run, would make). Capped by `maxPreviewChanges`. */
+  /** Every change a dry run would make; in a real run only when `collectChanges` is set. */
   changes: ChangePreview[];
   conflicts: PendingConflict[];
   warnings: string[];
   /** Set when `success` is false. */
   failure?: { code: string; message: string };
+}
+
+/** The engine: one per app, shared by every sync. */
+export interface SyncEngine {
+  /** Syncs one tab (the seed's `syncTab`). A fatal error fails the run and rejects with it; row errors do not. */
+  syncTab(tabMappingId: string, options?: SyncOptions): Promise<SyncResult>;
+  /** Syncs every active tab of a data source, a few at once (the seed's `syncDataSource`). Never rejects for one tab's failure. */
+  syncDataSource(dataSourceId: string, options?: SyncOptions): Promise<SyncResult[]>;
+  /** The store the engine writes to, for run, lineage and conflict queries. */
+  readonly store: Store;
+  /** The current configuration, validated. */
+  loadConfig(): Promise<MappingConfig>;
+  /** Disposes strategies and closes the store. Later calls fail with code `DISPOSED`. */
+  dispose(): Promise<void>;
 }
