@@ -14,6 +14,12 @@ export interface StoreUnderTest {
   readEntities(name: string): Promise<Array<Record<string, unknown>>>;
   /** Drops everything the factory made (schema, files, connections). */
   cleanup(): Promise<void>;
+  /**
+   * A second store over the same database, as another process would open it, for the
+   * `crossProcessLocks` group. Omit when the store cannot share its data (the group is then
+   * skipped with that reason). `cleanup` should also close the peers it made.
+   */
+  createPeer?(): Promise<Store>;
 }
 
 /** Options of `testStore`. */
