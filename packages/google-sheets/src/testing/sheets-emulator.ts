@@ -1,0 +1,485 @@
+/**
+ * An HTTP emulator of the read side of the Google Sheets v4 API, for tests that run the real
+ * `googleapis` client against it (`google.sheets({ version: 'v4', auth, rootUrl: emulator.url })`).
+ * It listens on 127.0.0.1 on a random port, and can be told to misbehave.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { parseRange } from '../a1-notation.js';
+import type { Cell, DateTimeRenderOption, ValueRenderOption } from './emulator-cells.js';
+import { applyFieldMask, FieldMaskError, parseFieldMask } from './field-mask.js';
+import type { EmulatedSheet, EmulatedSpreadsheet, SheetDefinition, SpreadsheetDefinition, ValueReadOptions } from './emulator-spreadsheet.js';
+import { buildSheet, EmulatedApiError, lastUsedRow, randomSpreadsheetId, readValueRange, resolveRange, spreadsheetResource, writeCells } from './emulator-spreadsheet.js';
+
+/** Which API method a request called. */
+export type EmulatedMethod = 'spreadsheets.get' | 'values.get' | 'values.batchGet' | 'token' | 'unknown';
+
+/** One request the emulator received, in arrival order. */
+export interface RecordedRequest {
+  method: EmulatedMethod;
+  /** The bearer token or API key the request carried, if any. */
+  token: string | undefined;
+  spreadsheetId?: string;
+  /** Decoded ranges (`values.get`: one; `values.batchGet`: all, in order). */
+  ranges?: string[];
+  /** Query parameters other than `ranges`. */
+  params: Record<string, string>;
+  /** HTTP status answered; 0 for a dropped connection. */
+  status: number;
+}
+
+/** A per-token request budget: more than `requests` within any `windowMs` answers 429. */
+export interface EmulatorQuota {
+  requests: number;
+  windowMs: number;
+}
+
+/** Options of {@link createSheetsEmulator}. */
+export interface SheetsEmulatorOptions {
+  /** @default 0 (a random free port) */
+  port?: number;
+  /** Delay before each API answer, in milliseconds. @default 0 */
+  latencyMs?: number;
+  /** Per-token read quota. @default none */
+  quota?: EmulatorQuota;
+  /**
+   * Bearer tokens (or API keys) that are accepted; any other answers 401. Tokens issued by
+   * `/token` are added. @default any non-empty token is accepted
+   */
+  acceptedTokens?: ReadonlyArray<string>;
+}
+
+/** A failure to inject into the next API requests. */
+export interface InjectedFailure {
+  /** HTTP status to answer with (e.g. 429, 500, 503, 401, 403, 404). */
+  status?: number;
+  /** Destroy the socket without answering, instead of a status. */
+  drop?: boolean;
+  /** How many requests fail this way. @default 1 */
+  count?: number;
+  /** Only requests of this method fail. @default any API method */
+  method?: Exclude<EmulatedMethod, 'token' | 'unknown'>;
+}
+
+/** What `createSpreadsheet` returns. */
+export interface CreatedSpreadsheet {
+  spreadsheetId: string;
+  sheets: Array<{ title: string; sheetId: number }>;
+}
+
+/** The emulator: its URL, its spreadsheets, and knobs to misbehave. */
+export interface SheetsEmulator {
+  /** Base URL with a trailing slash, for `rootUrl`, e.g. `http://127.0.0.1:41234/`. Set by `start()`. */
+  readonly url: string;
+  /** URL of the OAuth2 token endpoint, for `new google.auth.OAuth2({ endpoints: { oauth2TokenUrl } })`. */
+  readonly tokenUrl: string;
+  /** Starts listening. `createSheetsEmulator` does not start it; `startSheetsEmulator` does. */
+  start(): Promise<void>;
+  /** Stops listening and drops open connections. */
+  close(): Promise<void>;
+
+  createSpreadsheet(definition: SpreadsheetDefinition): CreatedSpreadsheet;
+  deleteSpreadsheet(spreadsheetId: string): void;
+  addSheet(spreadsheetId: string, sheet: SheetDefinition): { title: string; sheetId: number };
+  deleteSheet(spreadsheetId: string, title: string): void;
+  renameSheet(spreadsheetId: string, from: string, to: string): void;
+  /** Sets one cell, by A1 address with the sheet: `setCell(id, "Partners!B47", 'Acme')`. */
+  setCell(spreadsheetId: string, address: string, cell: Cell): void;
+  /** Writes rows with their top-left cell at `start` (`"Partners!A2"`); grows the grid as needed. */
+  setValues(spreadsheetId: string, start: string, rows: ReadonlyArray<ReadonlyArray<Cell>>): void;
+  /** Appends rows after the last used row of a sheet; grows the grid as needed. Returns the first new row number. */
+  appendRows(spreadsheetId: string, sheetTitle: string, rows: ReadonlyArray<ReadonlyArray<Cell>>): number;
+  /** Deletes `count` rows from `startRow` (1-based); the rows below move up and the grid shrinks. */
+  deleteRows(spreadsheetId: string, sheetTitle: string, startRow: number, count?: number): void;
+  /** Answers 403 PERMISSION_DENIED for this spreadsheet, to one token or (without one) to everyone. */
+  revokeAccess(spreadsheetId: string, token?: string): void;
+  restoreAccess(spreadsheetId: string): void;
+  /** Reads a sheet as the API would (UNFORMATTED_VALUE, SERIAL_NUMBER), for assertions. */
+  readSheet(spreadsheetId: string, sheetTitle: string): unknown[][];
+
+  /** Makes the next API requests fail. Calls queue up. */
+  failNext(failure: InjectedFailure): void;
+  /** Sets the delay before each API answer. */
+  setLatency(milliseconds: number): void;
+  /** Sets or removes (null) the per-token quota. */
+  setQuota(quota: EmulatorQuota | null): void;
+  /** API requests received (every status, dropped ones too), for one token or for all. */
+  requestCount(token?: string): number;
+  /** Every request received, oldest first. */
+  readonly requests: ReadonlyArray<RecordedRequest>;
+  /** Clears the request log, counters and quota windows, and injected failures. */
+  resetCounters(): void;
+  /** Clears everything: spreadsheets, failures, counters, latency, quota. */
+  reset(): void;
+}
+
+const QUOTA_MESSAGE =
+  "Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute per user' of service 'sheets.googleapis.com' for consumer 'project_number:000000000000'.";
+
+const STATUS_TEXT: Record<number, { status: string; message: string }> = {
+  400: { status: 'INVALID_ARGUMENT', message: 'Request contains an invalid argument.' },
+  401: {
+    status: 'UNAUTHENTICATED',
+    message:
+      'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
+  },
+  403: { status: 'PERMISSION_DENIED', message: 'The caller does not have permission' },
+  404: { status: 'NOT_FOUND', message: 'Requested entity was not found.' },
+  429: { status: 'RESOURCE_EXHAUSTED', message: QUOTA_MESSAGE },
+  500: { status: 'INTERNAL', message: 'Internal error encountered.' },
+  503: { status: 'UNAVAILABLE', message: 'The service is currently unavailable.' },
+};
+
+function errorBody(code: number, message?: string, status?: string): Record<string, unknown> {
+  const known = STATUS_TEXT[code];
+  const error: Record<string, unknown> = { code, message: message ?? known?.message ?? 'Error', status: status ?? known?.status ?? 'UNKNOWN' };
+  if (code === 429) {
+    error.details = [
+      {
+        '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+        reason: 'RATE_LIMIT_EXCEEDED',
+        domain: 'googleapis.com',
+        metadata: { quota_limit_value: '60', service: 'sheets.googleapis.com', quota_unit: '1/min/{project}/{user}', quota_limit: 'ReadRequestsPerMinutePerUser' },
+      },
+    ];
+  }
+  return { error };
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  // Like Google: JSON, no Retry-After even on 429.
+  response.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function enumParam<T extends string>(value: string | null, allowed: readonly T[], fallback: T, name: string): T {
+  if (value === null) return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new EmulatedApiError(400, 'INVALID_ARGUMENT', `Invalid value at '${name}' (${value})`);
+}
+
+/**
+ * Creates a Sheets v4 emulator (not yet listening: call `start()`, or use {@link startSheetsEmulator}).
+ *
+ * @example
+ * const emulator = await startSheetsEmulator();
+ * const { spreadsheetId } = emulator.createSpreadsheet({ title: 'Master Sheet', sheets: [{ title: 'Partners', rows: [['Brand Name'], ['Acme']] }] });
+ * const auth = new google.auth.OAuth2();
+ * auth.setCredentials({ access_token: 'test-token' });
+ * const client = google.sheets({ version: 'v4', auth, rootUrl: emulator.url });
+ * // ... googleSheets({ client, spreadsheetId }) ...
+ * await emulator.close();
+ */
+export function createSheetsEmulator(options: SheetsEmulatorOptions = {}): SheetsEmulator {
+  const spreadsheets = new Map<string, EmulatedSpreadsheet>();
+  const failures: Array<Required<Pick<InjectedFailure, 'count'>> & InjectedFailure> = [];
+  const log: RecordedRequest[] = [];
+  const quotaWindows = new Map<string, number[]>();
+  const acceptedTokens = options.acceptedTokens ? new Set(options.acceptedTokens) : undefined;
+  const sockets = new Set<Socket>();
+  let latencyMs = options.latencyMs ?? 0;
+  let quota: EmulatorQuota | null = options.quota ?? null;
+  let server: Server | undefined;
+  let baseUrl = '';
+  let issuedTokens = 0;
+
+  function spreadsheetOf(spreadsheetId: string): EmulatedSpreadsheet {
+    const spreadsheet = spreadsheets.get(spreadsheetId);
+    if (!spreadsheet) throw new Error(`Sheets emulator: no spreadsheet ${spreadsheetId}`);
+    return spreadsheet;
+  }
+
+  function sheetOf(spreadsheetId: string, title: string): EmulatedSheet {
+    const sheet = spreadsheetOf(spreadsheetId).sheets.find((candidate) => candidate.title === title);
+    if (!sheet) throw new Error(`Sheets emulator: no sheet ${title} in ${spreadsheetId}`);
+    return sheet;
+  }
+
+  function topLeft(spreadsheetId: string, address: string): { sheet: EmulatedSheet; row: number; column: number } {
+    const spreadsheet = spreadsheetOf(spreadsheetId);
+    const parsed = parseRange(address, (title) => spreadsheet.sheets.some((sheet) => sheet.title === title));
+    const sheet = parsed?.sheetTitle === undefined ? spreadsheet.sheets[0] : spreadsheet.sheets.find((candidate) => candidate.title === parsed.sheetTitle);
+    if (!parsed || !sheet) throw new Error(`Sheets emulator: cannot resolve ${address}`);
+    return { sheet, row: parsed.block?.startRow ?? 1, column: parsed.block?.startColumn ?? 1 };
+  }
+
+  function takeFailure(method: EmulatedMethod): InjectedFailure | undefined {
+    const index = failures.findIndex((failure) => failure.method === undefined || failure.method === method);
+    if (index < 0) return undefined;
+    const failure = failures[index]!;
+    failure.count -= 1;
+    if (failure.count <= 0) failures.splice(index, 1);
+    return failure;
+  }
+
+  function overQuota(token: string): boolean {
+    if (!quota) return false;
+    const now = performance.now();
+    const arrivals = (quotaWindows.get(token) ?? []).filter((time) => now - time < quota!.windowMs);
+    quotaWindows.set(token, arrivals);
+    if (arrivals.length >= quota.requests) return true;
+    arrivals.push(now);
+    return false;
+  }
+
+  function tokenOf(request: IncomingMessage, url: URL): string | undefined {
+    const header = request.headers.authorization;
+    if (header?.startsWith('Bearer ')) return header.slice(7).trim() || undefined;
+    return url.searchParams.get('key') ?? undefined;
+  }
+
+  function classify(segments: string[]): { method: EmulatedMethod; spreadsheetId?: string; range?: string } {
+    // ['', 'v4', 'spreadsheets', id, ...]
+    if (segments[1] !== 'v4' || segments[2] !== 'spreadsheets' || !segments[3]) return { method: 'unknown' };
+    const spreadsheetId = decodeURIComponent(segments[3]);
+    if (segments.length === 4) return { method: 'spreadsheets.get', spreadsheetId };
+    const rest = segments[4] ? decodeURIComponent(segments[4]) : '';
+    if (segments.length === 5 && rest === 'values:batchGet') return { method: 'values.batchGet', spreadsheetId };
+    if (segments.length === 6 && rest === 'values') return { method: 'values.get', spreadsheetId, range: decodeURIComponent(segments[5] ?? '') };
+    return { method: 'unknown', spreadsheetId };
+  }
+
+  function valueOptions(url: URL): ValueReadOptions {
+    return {
+      majorDimension: enumParam(url.searchParams.get('majorDimension'), ['ROWS', 'COLUMNS'] as const, 'ROWS', 'major_dimension'),
+      valueRenderOption: enumParam<ValueRenderOption>(url.searchParams.get('valueRenderOption'), ['FORMATTED_VALUE', 'UNFORMATTED_VALUE', 'FORMULA'], 'FORMATTED_VALUE', 'value_render_option'),
+      dateTimeRenderOption: enumParam<DateTimeRenderOption>(url.searchParams.get('dateTimeRenderOption'), ['SERIAL_NUMBER', 'FORMATTED_STRING'], 'SERIAL_NUMBER', 'date_time_render_option'),
+    };
+  }
+
+  function answer(method: EmulatedMethod, spreadsheetId: string, range: string | undefined, url: URL): unknown {
+    const spreadsheet = spreadsheets.get(spreadsheetId);
+    if (!spreadsheet) throw new EmulatedApiError(404, 'NOT_FOUND', STATUS_TEXT[404]!.message);
+    if (method === 'spreadsheets.get') {
+      for (const spec of url.searchParams.getAll('ranges')) resolveRange(spreadsheet, spec);
+      const fields = url.searchParams.get('fields');
+      const resource = spreadsheetResource(spreadsheet);
+      if (!fields) return resource;
+      try {
+        return applyFieldMask(resource, parseFieldMask(fields));
+      } catch (error) {
+        if (error instanceof FieldMaskError) throw new EmulatedApiError(400, 'INVALID_ARGUMENT', error.message);
+        throw error;
+      }
+    }
+    const readOptions = valueOptions(url);
+    if (method === 'values.get') return readValueRange(spreadsheet, range ?? '', readOptions);
+    const ranges = url.searchParams.getAll('ranges');
+    return { spreadsheetId, valueRanges: ranges.map((spec) => readValueRange(spreadsheet, spec, readOptions)) };
+  }
+
+  async function handleToken(request: IncomingMessage, response: ServerResponse, entry: RecordedRequest): Promise<void> {
+    const form = new URLSearchParams(await readBody(request));
+    if (form.get('grant_type') !== 'refresh_token' || !form.get('refresh_token')) {
+      entry.status = 400;
+      sendJson(response, 400, { error: 'invalid_grant', error_description: 'Bad Request' });
+      return;
+    }
+    issuedTokens += 1;
+    const accessToken = `emulator-access-token-${issuedTokens}`;
+    acceptedTokens?.add(accessToken);
+    entry.status = 200;
+    sendJson(response, 200, { access_token: accessToken, expires_in: 3599, token_type: 'Bearer', scope: 'https://www.googleapis.com/auth/spreadsheets.readonly' });
+  }
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const token = tokenOf(request, url);
+    const params: Record<string, string> = {};
+    for (const [key, value] of url.searchParams) if (key !== 'ranges' && key !== 'key') params[key] = value;
+    if (request.method === 'POST' && url.pathname === '/token') {
+      const entry: RecordedRequest = { method: 'token', token: undefined, params, status: 0 };
+      log.push(entry);
+      await handleToken(request, response, entry);
+      return;
+    }
+    const { method, spreadsheetId, range } = classify(url.pathname.split('/'));
+    const entry: RecordedRequest = { method, token, params, status: 0 };
+    if (spreadsheetId !== undefined) entry.spreadsheetId = spreadsheetId;
+    if (method === 'values.get' && range !== undefined) entry.ranges = [range];
+    if (method === 'values.batchGet') entry.ranges = url.searchParams.getAll('ranges');
+    log.push(entry);
+
+    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+    const failure = takeFailure(method);
+    if (failure?.drop) {
+      request.socket.destroy();
+      return;
+    }
+    const fail = (code: number, message?: string, status?: string) => {
+      entry.status = code;
+      sendJson(response, code, errorBody(code, message, status));
+    };
+    if (failure?.status) return fail(failure.status);
+    if (request.method !== 'GET') return fail(405, 'Method not allowed.', 'INVALID_ARGUMENT');
+    if (!token) {
+      return fail(
+        401,
+        'Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
+      );
+    }
+    if (acceptedTokens && !acceptedTokens.has(token)) return fail(401);
+    if (overQuota(token)) return fail(429);
+    if (method === 'unknown' || spreadsheetId === undefined) return fail(404, `The requested URL ${url.pathname} was not found on this server.`);
+    const spreadsheet = spreadsheets.get(spreadsheetId);
+    if (spreadsheet && (spreadsheet.denied.has('*') || spreadsheet.denied.has(token))) return fail(403);
+    try {
+      const body = answer(method, spreadsheetId, range, url);
+      entry.status = 200;
+      sendJson(response, 200, body);
+    } catch (error) {
+      if (error instanceof EmulatedApiError) return fail(error.code, error.message, error.status);
+      fail(500);
+    }
+  }
+
+  const emulator: SheetsEmulator = {
+    get url() {
+      return baseUrl;
+    },
+    get tokenUrl() {
+      return `${baseUrl}token`;
+    },
+    async start() {
+      if (server) return;
+      server = createServer((request, response) => {
+        handle(request, response).catch(() => {
+          if (!response.headersSent) sendJson(response, 500, errorBody(500));
+        });
+      });
+      server.on('connection', (socket: Socket) => {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+      });
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+      });
+      const address = server.address();
+      if (typeof address !== 'object' || address === null) throw new Error('Sheets emulator: no address');
+      baseUrl = `http://127.0.0.1:${address.port}/`;
+    },
+    async close() {
+      const running = server;
+      if (!running) return;
+      server = undefined;
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => running.close(() => resolve()));
+    },
+
+    createSpreadsheet(definition) {
+      const id = definition.id ?? randomSpreadsheetId();
+      const timeZone = definition.timeZone ?? 'Etc/GMT';
+      if (definition.sheets.length === 0) throw new Error('Sheets emulator: a spreadsheet needs at least one sheet');
+      const spreadsheet: EmulatedSpreadsheet = {
+        id,
+        title: definition.title,
+        locale: definition.locale ?? 'en_US',
+        timeZone,
+        sheets: definition.sheets.map((sheet, index) => buildSheet(sheet, index, timeZone)),
+        denied: new Set(),
+      };
+      spreadsheets.set(id, spreadsheet);
+      return { spreadsheetId: id, sheets: spreadsheet.sheets.map((sheet) => ({ title: sheet.title, sheetId: sheet.sheetId })) };
+    },
+    deleteSpreadsheet(spreadsheetId) {
+      spreadsheets.delete(spreadsheetId);
+    },
+    addSheet(spreadsheetId, definition) {
+      const spreadsheet = spreadsheetOf(spreadsheetId);
+      const sheet = buildSheet(definition, spreadsheet.sheets.length, spreadsheet.timeZone);
+      spreadsheet.sheets.push(sheet);
+      return { title: sheet.title, sheetId: sheet.sheetId };
+    },
+    deleteSheet(spreadsheetId, title) {
+      const spreadsheet = spreadsheetOf(spreadsheetId);
+      spreadsheet.sheets = spreadsheet.sheets.filter((sheet) => sheet.title !== title);
+    },
+    renameSheet(spreadsheetId, from, to) {
+      sheetOf(spreadsheetId, from).title = to;
+    },
+    setCell(spreadsheetId, address, cell) {
+      const { sheet, row, column } = topLeft(spreadsheetId, address);
+      writeCells(sheet, row, column, [[cell]], spreadsheetOf(spreadsheetId).timeZone);
+    },
+    setValues(spreadsheetId, start, rows) {
+      const { sheet, row, column } = topLeft(spreadsheetId, start);
+      writeCells(sheet, row, column, rows, spreadsheetOf(spreadsheetId).timeZone);
+    },
+    appendRows(spreadsheetId, sheetTitle, rows) {
+      const sheet = sheetOf(spreadsheetId, sheetTitle);
+      const first = lastUsedRow(sheet) + 1;
+      writeCells(sheet, first, 1, rows, spreadsheetOf(spreadsheetId).timeZone);
+      return first;
+    },
+    deleteRows(spreadsheetId, sheetTitle, startRow, count = 1) {
+      const sheet = sheetOf(spreadsheetId, sheetTitle);
+      sheet.cells.splice(startRow - 1, count);
+      sheet.rowCount = Math.max(1, sheet.rowCount - count);
+    },
+    revokeAccess(spreadsheetId, token) {
+      spreadsheetOf(spreadsheetId).denied.add(token ?? '*');
+    },
+    restoreAccess(spreadsheetId) {
+      spreadsheetOf(spreadsheetId).denied.clear();
+    },
+    readSheet(spreadsheetId, sheetTitle) {
+      const spreadsheet = spreadsheetOf(spreadsheetId);
+      const body = readValueRange(spreadsheet, `'${sheetTitle.replaceAll("'", "''")}'`, {
+        majorDimension: 'ROWS',
+        valueRenderOption: 'UNFORMATTED_VALUE',
+        dateTimeRenderOption: 'SERIAL_NUMBER',
+      });
+      return (body.values as unknown[][] | undefined) ?? [];
+    },
+
+    failNext(failure) {
+      failures.push({ ...failure, count: failure.count ?? 1 });
+    },
+    setLatency(milliseconds) {
+      latencyMs = milliseconds;
+    },
+    setQuota(next) {
+      quota = next;
+      quotaWindows.clear();
+    },
+    requestCount(token) {
+      return log.filter((entry) => entry.method !== 'token' && (token === undefined || entry.token === token)).length;
+    },
+    get requests() {
+      return log;
+    },
+    resetCounters() {
+      log.length = 0;
+      quotaWindows.clear();
+      failures.length = 0;
+    },
+    reset() {
+      spreadsheets.clear();
+      log.length = 0;
+      quotaWindows.clear();
+      failures.length = 0;
+      latencyMs = options.latencyMs ?? 0;
+      quota = options.quota ?? null;
+    },
+  };
+  return emulator;
+}
+
+/** Creates and starts an emulator: `const emulator = await startSheetsEmulator()`; close it in `afterAll`. */
+export async function startSheetsEmulator(options: SheetsEmulatorOptions = {}): Promise<SheetsEmulator> {
+  const emulator = createSheetsEmulator(options);
+  await emulator.start();
+  return emulator;
+}
