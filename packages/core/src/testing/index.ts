@@ -1,3 +1,6 @@
 export { memoryStore } from './memory-store.js';
 export type { MemoryStore, MemoryStoreOptions, MemoryTableDefinition } from './memory-store.js';
+export { staticRows } from './static-rows.js';
+export type { StaticRowsOptions, StaticRowsStrategy } from './static-rows.js';
+export { testStore } from './test-store.js';
 export type * from './contract-types.js';
