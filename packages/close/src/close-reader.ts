@@ -1,0 +1,174 @@
+import { FieldsyncError, SourceError, formatMessage } from '@fieldsync/core';
+import type { ColumnLocation, DeletedRecord, JsonValue, ReadRequest, SourceBatch, SourceReader, SourceRow } from '@fieldsync/core';
+import type { CloseClient } from './close-client.js';
+import { floorToMinute, formatSearchMinute } from './close-dates.js';
+import { parseCloseTimestamp } from './close-dates.js';
+import type { ResolvedColumn } from './custom-fields.js';
+import { readDeletedEvents } from './deleted-events.js';
+import { readPath } from './field-path.js';
+import type { CloseObjectType } from './field-path.js';
+import { createIncrementalTracker, parseCursor } from './incremental.js';
+import type { IncrementalTracker } from './incremental.js';
+
+/** What {@link createCloseReader} needs from the strategy. */
+export interface CloseReaderOptions {
+  client: CloseClient;
+  request: ReadRequest;
+  objectType: CloseObjectType;
+  columns: ReadonlyArray<ResolvedColumn>;
+  label: string;
+  warnings: string[];
+  pageSize: number;
+  now: () => number;
+  deleteLookbackMs: number;
+  /** The tab's key column is the Close id, so deletions and 404 lookups can be reported. */
+  keyIsId: boolean;
+}
+
+type CloseRecord = Record<string, unknown> & { id?: unknown; date_updated?: unknown };
+
+interface Page {
+  data: CloseRecord[];
+  hasMore: boolean;
+}
+
+/** Reads one tab: lookups by id, or pages sorted by `date_updated` with the incremental cursor. */
+export function createCloseReader(options: CloseReaderOptions): SourceReader {
+  const { client, request, objectType, columns } = options;
+  const fields = [...new Set(['id', 'date_updated', ...columns.map((column) => column.topLevelField)])].join(',');
+  const columnLocations = new Map<string, ColumnLocation>(columns.map((column) => [column.sourceColumn, { label: column.label }]));
+  const incremental = request.tab.mode === 'incremental';
+  const signalOption = { signal: request.signal };
+
+  const toRow = (record: CloseRecord): SourceRow => {
+    const values: Record<string, unknown> = {};
+    for (const column of columns) {
+      const value = readPath(record, column.segments);
+      if (value !== undefined) values[column.sourceColumn] = value;
+    }
+    return { values, address: { id: String(record.id) } };
+  };
+
+  const checkAborted = () => {
+    if (request.signal.aborted) {
+      throw new FieldsyncError('SYNC_ABORTED', formatMessage('close', `Reading ${options.label} was aborted.`), { cause: request.signal.reason });
+    }
+  };
+
+  const readPage = async (startMinute: number | null, skip: number, limit: number): Promise<Page> => {
+    const query: Record<string, string | number | undefined> = { _limit: limit, _skip: skip, _fields: fields };
+    if (objectType === 'lead') {
+      // Leads filter through the search query, by the minute.
+      query.query = startMinute === null ? 'sort:date_updated' : `date_updated>="${formatSearchMinute(startMinute)}" sort:date_updated`;
+    } else if (objectType === 'opportunity') {
+      query._order_by = 'date_updated';
+      if (startMinute !== null) query.date_updated__gte = new Date(startMinute).toISOString();
+    }
+    const body = await client.request<{ data?: unknown; has_more?: unknown }>({ path: `/${objectType}/`, query, ...signalOption });
+    if (!Array.isArray(body.data)) {
+      throw new SourceError('SOURCE_INVALID_RESPONSE', formatMessage('close', `Close answered GET /${objectType}/ without a data array.`, 'Check the baseUrl option points at the Close API.'), {
+        details: { path: `/${objectType}/` },
+      });
+    }
+    return { data: body.data.filter((item): item is CloseRecord => typeof item === 'object' && item !== null && typeof (item as CloseRecord).id === 'string'), hasMore: body.has_more === true };
+  };
+
+  async function* lookup(ids: ReadonlyArray<string>): AsyncGenerator<SourceBatch> {
+    let rows: SourceRow[] = [];
+    let deleted: DeletedRecord[] = [];
+    for (const id of new Set(ids)) {
+      checkAborted();
+      try {
+        const record = await client.request<CloseRecord>({ path: `/${objectType}/${encodeURIComponent(id)}/`, query: { _fields: fields }, ...signalOption });
+        rows.push(toRow({ ...record, id: typeof record.id === 'string' ? record.id : id }));
+      } catch (error) {
+        // A 404 on a looked-up id means the object is gone (a deleted event, or a stale id).
+        if (!(error instanceof SourceError && error.status === 404)) throw error;
+        if (options.keyIsId) deleted.push({ key: id });
+      }
+      if (rows.length + deleted.length >= request.batchSize) {
+        yield deleted.length > 0 ? { rows, deleted } : { rows };
+        rows = [];
+        deleted = [];
+      }
+    }
+    if (rows.length > 0 || deleted.length > 0) yield deleted.length > 0 ? { rows, deleted } : { rows };
+  }
+
+  async function* scan(): AsyncGenerator<SourceBatch> {
+    const cursor = incremental ? parseCursor(request.state) : null;
+    const tracker: IncrementalTracker = createIncrementalTracker(cursor);
+    const runStartedAt = options.now();
+    const sorted = objectType !== 'contact';
+    const rowLimit = request.rowLimit ?? Number.POSITIVE_INFINITY;
+    let read = 0;
+    let rows: SourceRow[] = [];
+    const checkpoint = (): { checkpoint?: JsonValue } => {
+      // Unsorted lists (contacts) can only move the cursor once everything was read.
+      if (!incremental || !sorted) return {};
+      const value = tracker.checkpoint();
+      return value === undefined ? {} : { checkpoint: value };
+    };
+
+    let startMinute = tracker.startMinute;
+    let skip = 0;
+    pages: for (;;) {
+      checkAborted();
+      const limit = Math.min(options.pageSize, Math.max(1, rowLimit - read));
+      const page = await readPage(sorted ? startMinute : null, skip, limit);
+      for (const record of page.data) {
+        const decision = tracker.accept(String(record.id), parseCloseTimestamp(record.date_updated));
+        if (decision !== 'read') continue;
+        rows.push(toRow(record));
+        read += 1;
+        if (rows.length >= request.batchSize || read >= rowLimit) {
+          yield { rows, ...checkpoint() };
+          rows = [];
+        }
+        if (read >= rowLimit) break pages;
+      }
+      if (!page.hasMore || page.data.length === 0) break;
+      const last = parseCloseTimestamp(page.data[page.data.length - 1]?.date_updated);
+      const lastMinute = last === null ? null : floorToMinute(last);
+      if (sorted && lastMinute !== null && (startMinute === null || lastMinute > startMinute)) {
+        // Restart the sorted listing at the newest minute seen (records already read there are
+        // skipped by id and date), so `_skip` stays small and edits made while paging cannot shift
+        // an unread record into pages already read.
+        startMinute = lastMinute;
+        skip = 0;
+      } else {
+        skip += page.data.length;
+      }
+    }
+
+    let deleted: DeletedRecord[] = [];
+    const trackDeletes = incremental && options.keyIsId && request.tab.deletePolicy !== 'ignore' && request.rowLimit === undefined;
+    if (trackDeletes) {
+      if (cursor !== null) {
+        const since = (tracker.previousDeletedSince ?? runStartedAt) - options.deleteLookbackMs;
+        const events = await readDeletedEvents(client, { objectType, since, signal: request.signal });
+        const byId = new Map<string, DeletedRecord>();
+        for (const event of events) if (!byId.has(event.objectId)) byId.set(event.objectId, event.deletedAt ? { key: event.objectId, deletedAt: event.deletedAt } : { key: event.objectId });
+        deleted = [...byId.values()];
+      }
+      tracker.setDeletedSince(runStartedAt);
+    }
+    const finalCheckpoint: { checkpoint?: JsonValue } = incremental ? (() => {
+      const value = tracker.checkpoint();
+      return value === undefined ? {} : { checkpoint: value };
+    })() : {};
+    if (rows.length > 0 || deleted.length > 0 || finalCheckpoint.checkpoint !== undefined) {
+      yield { rows, ...(deleted.length > 0 ? { deleted } : {}), ...finalCheckpoint };
+    }
+  }
+
+  return {
+    label: options.label,
+    columns: columnLocations,
+    warnings: options.warnings,
+    timeZone: 'UTC',
+    batches() {
+      return request.ids !== undefined ? lookup(request.ids) : scan();
+    },
+  };
+}

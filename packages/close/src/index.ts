@@ -1,0 +1,15 @@
+export { close, CLOSE_MAX_PAGE_SIZE } from './close-strategy.js';
+export type { CloseOptions } from './close-strategy.js';
+export { createCloseClient } from './close-client.js';
+export type { CloseClient, CloseClientOptions, CloseFetch, CloseLogEvent, CloseRequest } from './close-client.js';
+export { parseFieldPath, readPath, isCustomFieldId } from './field-path.js';
+export type { CloseObjectType, FieldPath, PathSegment } from './field-path.js';
+export { parseCloseDate, parseCloseTimestamp } from './close-dates.js';
+export { parseCursor } from './incremental.js';
+export type { CloseCursor } from './incremental.js';
+export { parseRateLimitHeader, parseRetryAfter } from './rate-limit.js';
+export type { RateLimitInfo, Sleep } from './rate-limit.js';
+export { verifyCloseWebhook, signCloseWebhook } from './webhook-verify.js';
+export type { CloseEvent, CloseWebhookDelivery, VerifyCloseWebhookOptions, WebhookHeaders, WebhookRejection } from './webhook-verify.js';
+export { createCloseWebhookHandler } from './webhook-handler.js';
+export type { CloseWebhookHandler, CloseWebhookHandlerOptions, CloseWebhookResponse } from './webhook-handler.js';
