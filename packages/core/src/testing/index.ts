@@ -3,4 +3,5 @@ export type { MemoryStore, MemoryStoreOptions, MemoryTableDefinition } from './m
 export { staticRows } from './static-rows.js';
 export type { StaticRowsOptions, StaticRowsStrategy } from './static-rows.js';
 export { testStore } from './test-store.js';
+export { testStrategy } from './test-strategy.js';
 export type * from './contract-types.js';
