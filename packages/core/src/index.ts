@@ -11,3 +11,6 @@ export * from './config/parse-config.js';
 export * from './config/define-mapping.js';
 export * from './config/config-loader.js';
 export type * from './engine/types.js';
+export { createSyncEngine } from './engine/create-sync-engine.js';
+export { defaultReconciler } from './engine/default-reconciler.js';
+export * from './transformers/index.js';

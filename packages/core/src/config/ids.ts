@@ -21,3 +21,8 @@ export const IDENTIFIER_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 export function isValidIdentifier(name: string): boolean {
   return IDENTIFIER_PATTERN.test(name);
 }
+
+/** True for a UUID in canonical text form. */
+export function isValidUuid(value: string): boolean {
+  return isUuid(value);
+}

@@ -5,3 +5,5 @@ export type { StaticRowsOptions, StaticRowsStrategy } from './static-rows.js';
 export { testStore } from './test-store.js';
 export { testStrategy } from './test-strategy.js';
 export type * from './contract-types.js';
+export { testMapping } from './test-mapping.js';
+export type { TestMappingOptions, TestMappingResult } from './test-mapping.js';

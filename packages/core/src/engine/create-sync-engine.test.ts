@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest';
+import { defineMapping } from '../config/define-mapping.js';
+import { FieldsyncError } from '../errors.js';
+import { staticRows } from '../testing/static-rows.js';
+import type { MemoryStoreOptions } from '../testing/memory-store.js';
+import { createSyncEngine } from './create-sync-engine.js';
+import { ADMIN, partnerRows, partnersStore, sheetMapping, type Entities } from './engine-test-fixtures.js';
+
+function setup(options: { rows?: Array<Record<string, unknown>>; batchSize?: number; faults?: MemoryStoreOptions['faults'] } = {}) {
+  const store = partnersStore(options.faults ? { faults: options.faults } : {});
+  const source = staticRows({ tabs: { Partners: options.rows ?? partnerRows(25) } });
+  const engine = createSyncEngine({ store, strategies: [source], config: sheetMapping(), batchSize: options.batchSize ?? 10 });
+  return { store, source, engine };
+}
+
+describe('createSyncEngine', () => {
+  it('syncTab - creates entities with typed values, lineage and a completed run', async () => {
+    const { store, engine } = setup({ rows: partnerRows(3) });
+    const result = await engine.syncTab('partners-tab');
+    expect(result.success).toBe(true);
+    expect(result.stats).toMatchObject({ rowsProcessed: 3, rowsCreated: 3, rowsUpdated: 0, rowsSkipped: 0 });
+    const partners = store.entities('partners');
+    expect(partners.find((partner) => partner.partner_code === 'P0002')).toMatchObject({ brand_name: 'Brand 2', revenue: 20.5, active: true, tier: 'silver' });
+    const run = await store.getRun(result.syncRunId);
+    expect(run).toMatchObject({ status: 'completed', rowsCreated: 3, trigger: 'manual', dryRun: false });
+    const lineage = store.lineage().filter((row) => row.entityKey === 'P0002' && row.fieldName === 'brand_name');
+    expect(lineage).toHaveLength(1);
+    expect(lineage[0]).toMatchObject({ sourceType: 'static', previousValue: null, newValue: 'Brand 2', reason: 'create', syncRunId: result.syncRunId });
+    expect(lineage[0]?.sourceRef).toContain('row 3');
+  });
+
+  it('syncTab - a dry run returns exactly what the real run then writes', async () => {
+    const { store, source, engine } = setup({ rows: partnerRows(25) });
+    await engine.syncTab('partners-tab');
+    const edited = partnerRows(30).map((row, index) => (index % 4 === 0 ? { ...row, Tier: 'platinum', Revenue: '$1.00' } : row));
+    source.setRows('Partners', edited);
+    const before = store.lineage().length;
+    const dry = await engine.syncTab('partners-tab', { dryRun: true });
+    expect(store.lineage().length).toBe(before);
+    const real = await engine.syncTab('partners-tab');
+    const written = store
+      .lineage()
+      .filter((row) => row.syncRunId === real.syncRunId)
+      .map((row) => `${row.entityKey}.${row.fieldName}=${JSON.stringify(row.newValue)}`)
+      .sort();
+    const previewed = dry.changes.flatMap((change) => change.fields.map((field) => `${change.keyValue}.${field.field}=${JSON.stringify(field.next instanceof Date ? field.next.toISOString() : field.next)}`)).sort();
+    expect(written.length).toBeGreaterThan(0);
+    expect(previewed).toEqual(written);
+    expect(dry.stats).toMatchObject({ rowsCreated: real.stats.rowsCreated, rowsUpdated: real.stats.rowsUpdated, lineageCount: real.stats.lineageCount });
+  });
+
+  it('syncTab - a second run over an unchanged source writes nothing', async () => {
+    const { store, engine } = setup();
+    await engine.syncTab('partners-tab');
+    const lineageBefore = store.lineage().length;
+    const second = await engine.syncTab('partners-tab');
+    expect(second.stats).toMatchObject({ rowsProcessed: 25, rowsCreated: 0, rowsUpdated: 0, lineageCount: 0, rowsUnchanged: 25 });
+    expect(store.lineage().length).toBe(lineageBefore);
+  });
+
+  it('syncTab - a failing batch fails the run, keeps whole batches, and the next run converges', async () => {
+    let failOn = 2;
+    const { store, engine } = setup({ rows: partnerRows(25), faults: { applyBatch: (n) => (n === failOn ? new Error('connection reset') : undefined) } });
+    await expect(engine.syncTab('partners-tab')).rejects.toThrow('connection reset');
+    const partners = store.entities('partners');
+    expect(partners).toHaveLength(10); // batch 1 only: batch 2 wrote nothing
+    expect(store.lineage().every((row) => partners.some((partner) => partner.partner_code === row.entityKey))).toBe(true);
+    const failed = store.runs().at(-1);
+    expect(failed).toMatchObject({ status: 'failed', failure: { message: 'connection reset' } });
+    failOn = -1;
+    const next = await engine.syncTab('partners-tab');
+    expect(next.stats).toMatchObject({ rowsCreated: 15, rowsUnchanged: 10 });
+    expect(store.entities('partners')).toHaveLength(25);
+  });
+
+  it('syncTab - row errors drop the row, warnings the field, rows without a key are skipped', async () => {
+    const rows = [
+      ...partnerRows(2),
+      { Code: '', 'Brand Name': 'No key' },
+      { Code: 'P0009', 'Brand Name': '', Revenue: '$5' },
+      { Code: 'P0010', 'Brand Name': 'Bad money', Revenue: 'twelve dollars' },
+      { Code: 'P0001', 'Brand Name': 'Duplicate' },
+    ];
+    const { store, engine } = setup({ rows });
+    const result = await engine.syncTab('partners-tab');
+    expect(result.stats).toMatchObject({ rowsProcessed: 6, rowsCreated: 2, rowsSkipped: 4, errorCount: 3 });
+    const messages = result.stats.errors.map((error) => `${error.row}:${error.column}:${error.severity}`);
+    expect(messages).toEqual(['5:Brand Name:error', '6:Revenue:error', '7:Code:error']);
+    expect(result.stats.errors[2]?.error).toMatch(/Duplicate key 'P0001'.*row 2/);
+    expect(store.entities('partners').map((partner) => partner.brand_name).sort()).toEqual(['Brand 1', 'Brand 2']);
+  });
+
+  it('syncTab - keeps at most maxStoredErrors errors and the total count', async () => {
+    const rows = Array.from({ length: 30 }, (_, index) => ({ Code: `E${index}`, 'Brand Name': '' }));
+    const store = partnersStore();
+    const engine = createSyncEngine({ store, strategies: [staticRows({ tabs: { Partners: rows } })], config: sheetMapping(), maxStoredErrors: 5 });
+    const result = await engine.syncTab('partners-tab');
+    const run = await store.getRun(result.syncRunId);
+    expect(run?.errors).toHaveLength(5);
+    expect(run?.errorCount).toBe(30);
+  });
+
+  it('syncTab - reference fills only empty fields; forceOverwrite overwrites and is recorded', async () => {
+    const { store, source, engine } = setup({ rows: partnerRows(2) });
+    await engine.syncTab('partners-tab');
+    source.setRows('Partners', partnerRows(2).map((row) => ({ ...row, Notes: 'changed in sheet' })));
+    const normal = await engine.syncTab('partners-tab', { collectChanges: true });
+    expect(normal.stats.rowsUpdated).toBe(0);
+    expect(normal.conflicts.map((conflict) => conflict.reason)).toEqual(['reference', 'reference']);
+    await expect(engine.syncTab('partners-tab', { forceOverwrite: true })).rejects.toThrow(/triggeredBy/);
+    const forced = await engine.syncTab('partners-tab', { forceOverwrite: true, triggeredBy: ADMIN });
+    expect(forced.stats.rowsUpdated).toBe(2);
+    expect(store.entities('partners').every((partner) => partner.notes === 'changed in sheet')).toBe(true);
+    expect(store.lineage().filter((row) => row.reason === 'forced').every((row) => row.changedBy === ADMIN)).toBe(true);
+    expect(await store.getRun(forced.syncRunId)).toMatchObject({ forceOverwrite: true, triggeredBy: ADMIN });
+  });
+
+  it('syncTab - derived fields are computed after each change, never synced', async () => {
+    const store = partnersStore();
+    const source = staticRows({ tabs: { Partners: partnerRows(2) } });
+    const engine = createSyncEngine({
+      store,
+      strategies: [source],
+      config: sheetMapping(),
+      derivations: { partners: { display_name: (partner) => `${String(partner.brand_name)} (${String(partner.tier)})` } },
+    });
+    await engine.syncTab('partners-tab');
+    expect(store.entities('partners').map((partner) => partner.display_name).sort()).toEqual(['Brand 1 (silver)', 'Brand 2 (silver)']);
+    source.setRows('Partners', partnerRows(2).map((row) => ({ ...row, Tier: 'gold' })));
+    await engine.syncTab('partners-tab');
+    expect(store.entities('partners').map((partner) => partner.display_name).sort()).toEqual(['Brand 1 (gold)', 'Brand 2 (gold)']);
+    expect(store.lineage().filter((row) => row.fieldName === 'display_name').map((row) => row.sourceType)).toEqual(['derived', 'derived', 'derived', 'derived']);
+  });
+
+  it('syncTab - a missing entity column is a configuration error before anything is read', async () => {
+    const store = partnersStore();
+    const mapping = defineMapping<{ partners: { partner_code: string; nope: string } }>({
+      dataSources: [{ id: 's', name: 'S', type: 'static', tabs: [{ id: 't', tabName: 'Partners', entity: 'partners', columns: { Code: { field: 'partner_code', key: true }, X: { field: 'nope' } } }] }],
+    });
+    const engine = createSyncEngine({ store, strategies: [staticRows({ tabs: { Partners: partnerRows(2) } })], config: mapping });
+    await expect(engine.syncTab('t')).rejects.toMatchObject({ code: 'CONFIGURATION_INVALID', message: expect.stringContaining("no column 'nope'") });
+    expect(store.runs()).toHaveLength(0);
+    expect(store.entities('partners')).toHaveLength(0);
+  });
+
+  it('syncTab - a second sync of the same tab at once is refused', async () => {
+    const { engine } = setup({ rows: partnerRows(50), batchSize: 5 });
+    const first = engine.syncTab('partners-tab');
+    const second = engine.syncTab('partners-tab');
+    const outcomes = await Promise.allSettled([first, second]);
+    expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const rejected = outcomes.find((outcome) => outcome.status === 'rejected') as PromiseRejectedResult;
+    expect(rejected.reason).toMatchObject({ code: 'SYNC_LOCKED' });
+  });
+
+  it('syncTab - rowLimit, progress events and abort', async () => {
+    const { engine, store } = setup({ rows: partnerRows(25) });
+    const events: number[] = [];
+    const limited = await engine.syncTab('partners-tab', { rowLimit: 12, onProgress: (event) => events.push(event.stats.rowsProcessed) });
+    expect(limited.stats.rowsProcessed).toBe(12);
+    expect(events).toEqual([10, 12]);
+    const controller = new AbortController();
+    const aborted = engine.syncTab('partners-tab', { signal: controller.signal, onProgress: () => controller.abort() });
+    await expect(aborted).rejects.toSatisfy((error: unknown) => FieldsyncError.isInstance(error) && error.code === 'SYNC_ABORTED');
+    expect(store.runs().at(-1)).toMatchObject({ status: 'failed', failure: { code: 'SYNC_ABORTED' } });
+  });
+
+  it('syncDataSource - runs every active tab and reports a failing tab without rejecting', async () => {
+    const store = partnersStore();
+    const mapping = defineMapping<Entities>({
+      dataSources: [
+        {
+          id: 'master-sheet',
+          name: 'Master Sheet',
+          type: 'static',
+          tabs: [
+            { id: 'a', tabName: 'A', entity: 'partners', columns: { Code: { field: 'partner_code', key: true }, 'Brand Name': { field: 'brand_name' } } },
+            { id: 'b', tabName: 'B', entity: 'partners', columns: { Code: { field: 'partner_code', key: true }, 'Brand Name': { field: 'brand_name' } } },
+            { id: 'c', tabName: 'Missing', entity: 'partners', columns: { Code: { field: 'partner_code', key: true } } },
+            { id: 'd', tabName: 'Paused', entity: 'partners', status: 'paused', columns: { Code: { field: 'partner_code', key: true } } },
+          ],
+        },
+      ],
+    });
+    const engine = createSyncEngine({ store, strategies: [staticRows({ tabs: { A: partnerRows(3), B: partnerRows(3, 10), Paused: partnerRows(1, 50) } })], config: mapping });
+    const results = await engine.syncDataSource('master-sheet');
+    expect(results.map((result) => result.success)).toEqual([true, true, false]);
+    expect(results[2]?.failure?.code).toBe('SOURCE_NOT_FOUND');
+    expect(await store.getRun(results[2]!.syncRunId)).toMatchObject({ status: 'failed' });
+    expect(store.entities('partners')).toHaveLength(6);
+  });
+
+  it('dispose - later calls fail with DISPOSED', async () => {
+    const { engine } = setup();
+    await engine.dispose();
+    await expect(engine.syncTab('partners-tab')).rejects.toMatchObject({ code: 'DISPOSED' });
+  });
+});

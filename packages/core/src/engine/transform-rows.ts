@@ -1,0 +1,122 @@
+import type { IncomingRow } from '../reconciler.js';
+import type { RowError } from '../runs.js';
+import type { ColumnLocation, RowAddress, SourceRow } from '../strategy.js';
+import type { TransformContext } from '../transformer.js';
+import { isEmptyValue, type FieldValue } from '../values.js';
+import type { PlannedColumn, TabPlan } from './tab-plan.js';
+import { runTransformer } from '../transformers/registry.js';
+
+/** What the reader tells the transform step about the source. */
+export interface SourceContext {
+  columns: ReadonlyMap<string, ColumnLocation>;
+  timeZone?: string;
+  locale?: string;
+}
+
+export interface TransformedBatch {
+  rows: IncomingRow[];
+  errors: RowError[];
+  /** Rows dropped: no key, an error, or a duplicate key. */
+  skipped: number;
+}
+
+/** A1 cell (`B47`), `<id>.<column>`, or the row number, for a row error. */
+export function cellAddress(source: SourceContext, column: string | undefined, address: RowAddress): string | undefined {
+  const letter = column === undefined ? undefined : source.columns.get(column)?.letter;
+  if (letter && address.row !== undefined) return `${letter}${address.row}`;
+  if (address.id !== undefined) return column === undefined ? address.id : `${address.id}.${column}`;
+  if (address.row !== undefined) return String(address.row);
+  return undefined;
+}
+
+function defaultValue(raw: unknown): FieldValue {
+  if (raw === undefined || raw === null) return null;
+  if (typeof raw === 'string') return raw.trim() === '' ? null : raw.trim();
+  return raw as FieldValue;
+}
+
+/**
+ * Transforms a batch of source rows into keyed rows. Pure apart from `seenKeys`, the run-wide
+ * set of keys used to report duplicates: the first row with a key wins, later ones are errors.
+ */
+export function transformRows(plan: TabPlan, source: SourceContext, sourceRows: ReadonlyArray<SourceRow>, seenKeys: Map<string, RowAddress>): TransformedBatch {
+  const rows: IncomingRow[] = [];
+  const errors: RowError[] = [];
+  let skipped = 0;
+  const context = (column: PlannedColumn): TransformContext<Record<string, unknown>> => ({
+    options: column.options,
+    column: column.mapping.sourceColumn,
+    field: column.field,
+    ...(source.timeZone !== undefined && { timeZone: source.timeZone }),
+    ...(source.locale !== undefined && { locale: source.locale }),
+  });
+  const rowError = (row: SourceRow, column: string | undefined, error: string, severity: RowError['severity'], key?: string): RowError => {
+    const address = cellAddress(source, column, row.address);
+    return {
+      row: row.address.row ?? null,
+      ...(column !== undefined && { column }),
+      ...(address !== undefined && { address }),
+      ...(key !== undefined && { key }),
+      error,
+      severity,
+    };
+  };
+
+  for (const row of sourceRows) {
+    const keyRaw = row.values[plan.keyColumn.mapping.sourceColumn];
+    const keyResult = plan.keyColumn.transformer ? runTransformer(plan.keyColumn.transformer, keyRaw, context(plan.keyColumn)) : { ok: true as const, value: defaultValue(keyRaw) };
+    if (!keyResult.ok) {
+      errors.push(rowError(row, plan.keyColumn.mapping.sourceColumn, `Key: ${keyResult.error}`, 'error'));
+      skipped += 1;
+      continue;
+    }
+    if (isEmptyValue(keyResult.value)) {
+      skipped += 1;
+      continue;
+    }
+    const key = String(keyResult.value).trim();
+    const first = seenKeys.get(key);
+    if (first) {
+      const where = first.row !== undefined ? `row ${first.row}` : `record ${first.id ?? '?'}`;
+      errors.push(rowError(row, plan.keyColumn.mapping.sourceColumn, `Duplicate key '${key}': already read from ${where}. The first row wins; this one was skipped.`, 'error', key));
+      skipped += 1;
+      continue;
+    }
+    seenKeys.set(key, row.address);
+
+    let dropped = false;
+    const cellProblems = new Set<string>();
+    for (const problem of row.cellErrors ?? []) {
+      const severity = problem.severity ?? 'error';
+      errors.push(rowError(row, problem.column, problem.error, severity, key));
+      cellProblems.add(problem.column);
+      if (severity === 'error') dropped = true;
+    }
+    const values: Record<string, FieldValue> = { [plan.keyField]: keyResult.value };
+    for (const column of plan.columns) {
+      if (column === plan.keyColumn) continue;
+      const sourceColumn = column.mapping.sourceColumn;
+      if (cellProblems.has(sourceColumn)) continue;
+      const raw = row.values[sourceColumn];
+      const result = column.transformer ? runTransformer(column.transformer, raw, context(column)) : { ok: true as const, value: defaultValue(raw) };
+      if (!result.ok) {
+        const severity = result.severity ?? 'error';
+        errors.push(rowError(row, sourceColumn, result.error, severity, key));
+        if (severity === 'error') dropped = true;
+        continue;
+      }
+      if (column.mapping.required && isEmptyValue(result.value)) {
+        errors.push(rowError(row, sourceColumn, `Missing required field '${column.field}'`, 'error', key));
+        dropped = true;
+        continue;
+      }
+      values[column.field] = result.value;
+    }
+    if (dropped) {
+      skipped += 1;
+      continue;
+    }
+    rows.push({ key, address: row.address, values });
+  }
+  return { rows, errors, skipped };
+}
