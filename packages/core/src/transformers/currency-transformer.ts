@@ -19,6 +19,13 @@ const DOLLAR_CODES = ['USD', 'CAD', 'AUD', 'NZD', 'HKD', 'SGD', 'MXN', 'TWD', 'A
 /** Currency markers and the ISO codes each may stand for, longest first so `US$` wins over `$`. */
 const SYMBOLS: ReadonlyArray<[string, ReadonlyArray<string>]> = [
   ['US$', ['USD']],
+  ['$US', ['USD']],
+  ['$CA', ['CAD']],
+  ['$AU', ['AUD']],
+  ['$NZ', ['NZD']],
+  ['$HK', ['HKD']],
+  ['$SG', ['SGD']],
+  ['$MX', ['MXN']],
   ['CA$', ['CAD']],
   ['AU$', ['AUD']],
   ['NZ$', ['NZD']],
