@@ -1,0 +1,462 @@
+-- fieldsync 002: the store's SQL functions. Idempotent (create or replace).
+--
+-- Every function takes one jsonb `payload` and returns jsonb, so the pg/PGlite store calls
+-- `select "schema".fieldsync_x($1::jsonb)` and the Supabase store calls `.rpc('fieldsync_x',
+-- { payload })`: one call, one statement, one transaction. Entity identifiers arrive in the
+-- payload and are only ever used quoted (format %I), after a catalog lookup.
+
+-- The entity table, checked to exist.
+create or replace function "public".fieldsync_entity_relation(entity_schema text, entity text) returns regclass
+language plpgsql stable as $fn$
+declare
+  relation regclass;
+begin
+  relation := to_regclass(format('%I.%I', coalesce(entity_schema, 'public'), entity));
+  if relation is null then
+    raise exception using errcode = '42P01', message = format('relation %I.%I does not exist', coalesce(entity_schema, 'public'), entity);
+  end if;
+  return relation;
+end
+$fn$;
+
+-- An entity table's columns: { idColumn, columns: [{ name, type, nullable }] }, or null.
+create or replace function "public".fieldsync_describe_entity(payload jsonb) returns jsonb
+language plpgsql stable as $fn$
+declare
+  relation regclass := to_regclass(format('%I.%I', coalesce(payload->>'entitySchema', 'public'), payload->>'entity'));
+  primary_key text;
+begin
+  if relation is null then
+    return null;
+  end if;
+  select a.attname into primary_key
+  from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
+  where i.indrelid = relation and i.indisprimary and i.indnatts = 1;
+  return jsonb_build_object(
+    'idColumn', coalesce(primary_key, 'id'),
+    'columns', coalesce((
+      select jsonb_agg(jsonb_build_object(
+        'name', a.attname,
+        'type', case when t.typcategory = 'A' then e.typname || '[]' else t.typname end,
+        'nullable', not a.attnotnull,
+        'hasDefault', a.atthasdef
+      ) order by a.attnum)
+      from pg_attribute a
+      join pg_type t on t.oid = a.atttypid
+      left join pg_type e on e.oid = t.typelem and t.typcategory = 'A'
+      where a.attrelid = relation and a.attnum > 0 and not a.attisdropped
+    ), '[]'::jsonb)
+  );
+end
+$fn$;
+
+-- Existing entities for one batch's keys: { rows: [[id, key, {field: value}]], owners: { id: { field: sourceId } } }.
+create or replace function "public".fieldsync_load_entities(payload jsonb) returns jsonb
+language plpgsql stable as $fn$
+declare
+  entity_schema text := coalesce(payload->>'entitySchema', 'public');
+  entity text := payload->>'entity';
+  key_field text := payload->>'keyField';
+  id_column text := coalesce(payload->>'idColumn', 'id');
+  relation regclass := "public".fieldsync_entity_relation(entity_schema, entity);
+  key_type text;
+  fields text[];
+  value_sql text;
+  rows_found jsonb;
+  owners jsonb := '{}'::jsonb;
+begin
+  select format_type(a.atttypid, a.atttypmod) into key_type
+  from pg_attribute a where a.attrelid = relation and a.attname = key_field and a.attnum > 0 and not a.attisdropped;
+  if key_type is null then
+    raise exception using errcode = '42703', message = format('column %I of relation %I.%I does not exist', key_field, entity_schema, entity);
+  end if;
+  select coalesce(array_agg(distinct field), '{}') into fields
+  from (select jsonb_array_elements_text(coalesce(payload->'fields', '[]'::jsonb)) as field
+        union select key_field) f;
+  -- jsonb_build_object takes at most 100 arguments: build it 50 fields at a time.
+  select string_agg(chunk, ' || ') into value_sql from (
+    select 'jsonb_build_object(' || string_agg(format('%L, t.%I', field, field), ', ') || ')' as chunk
+    from (select field, (row_number() over () - 1) / 50 as part from unnest(fields) as field) numbered
+    group by part
+  ) chunks;
+  execute format(
+    'select coalesce(jsonb_agg(jsonb_build_array(t.%1$I::text, t.%2$I::text, %3$s)), ''[]''::jsonb) from %4$I.%5$I t where t.%2$I = any($1::%6$s[])',
+    id_column, key_field, value_sql, entity_schema, entity, key_type)
+    into rows_found
+    using array(select jsonb_array_elements_text(coalesce(payload->'keys', '[]'::jsonb)));
+  if coalesce((payload->>'withOwners')::boolean, false) and jsonb_array_length(rows_found) > 0 then
+    select coalesce(jsonb_object_agg(latest.entity_id::text, latest.owners), '{}'::jsonb) into owners
+    from (
+      select newest.entity_id, jsonb_object_agg(newest.field_name, newest.source_id) as owners
+      from (
+        select distinct on (l.entity_id, l.field_name) l.entity_id, l.field_name, l.source_id
+        from "public"."field_lineage" l
+        where l.entity_type = entity
+          and l.entity_id = any(array(select (r->>0)::uuid from jsonb_array_elements(rows_found) r))
+          and l.field_name = any(fields)
+        order by l.entity_id, l.field_name, l.changed_at desc
+      ) newest
+      group by newest.entity_id
+    ) latest;
+  end if;
+  return jsonb_build_object('rows', rows_found, 'owners', owners);
+end
+$fn$;
+
+-- A batch, atomically: creates, updates (changed columns only, grouped by column set),
+-- deletes, lineage, conflicts (open duplicates skipped), run counters and the tab's cursor.
+-- Payload: { entitySchema, entity, keyField, idColumn, idHasDefault, runId, tabMappingId,
+--   creates: [{ columns, rows: [{col: value}] }], updates: [{ columns, rows: [{id, col: value}] }],
+--   deletes: [{id}], lineage: [...], conflicts: [...], stats: {...}, checkpoint? }
+create or replace function "public".fieldsync_apply_batch(payload jsonb) returns jsonb
+language plpgsql as $fn$
+declare
+  entity_schema text := coalesce(payload->>'entitySchema', 'public');
+  entity text := payload->>'entity';
+  key_field text := payload->>'keyField';
+  id_column text := coalesce(payload->>'idColumn', 'id');
+  relation regclass := "public".fieldsync_entity_relation(entity_schema, entity);
+  id_has_default boolean;
+  batch_group jsonb;
+  group_columns text[];
+  created_ids jsonb := '{}'::jsonb;
+  group_ids jsonb;
+  affected bigint;
+  total_created bigint := 0;
+  total_updated bigint := 0;
+  total_deleted bigint := 0;
+  total_lineage bigint := 0;
+  total_conflicts bigint := 0;
+  batch_instant timestamptz;
+  stats jsonb := coalesce(payload->'stats', '{}'::jsonb);
+begin
+  select a.atthasdef into id_has_default
+  from pg_attribute a where a.attrelid = relation and a.attname = id_column and a.attnum > 0 and not a.attisdropped;
+
+  for batch_group in select value from jsonb_array_elements(coalesce(payload->'creates', '[]'::jsonb)) loop
+    select array_agg(value) into group_columns from jsonb_array_elements_text(batch_group->'columns');
+    execute format(
+      'with inserted as (insert into %1$I.%2$I (%3$s) select %4$s from jsonb_populate_recordset(null::%1$I.%2$I, $1) s returning %5$I::text as id, %6$I::text as key) '
+      || 'select coalesce(jsonb_object_agg(key, id), ''{}''::jsonb), count(*) from inserted',
+      entity_schema, entity,
+      case when coalesce(id_has_default, false) then '' else quote_ident(id_column) || ', ' end
+        || (select string_agg(quote_ident(c), ', ') from unnest(group_columns) c),
+      case when coalesce(id_has_default, false) then '' else 'gen_random_uuid(), ' end
+        || (select string_agg('s.' || quote_ident(c), ', ') from unnest(group_columns) c),
+      id_column, key_field)
+      into group_ids, affected
+      using batch_group->'rows';
+    created_ids := created_ids || group_ids;
+    total_created := total_created + affected;
+  end loop;
+
+  for batch_group in select value from jsonb_array_elements(coalesce(payload->'updates', '[]'::jsonb)) loop
+    select array_agg(value) into group_columns from jsonb_array_elements_text(batch_group->'columns');
+    execute format(
+      'update %1$I.%2$I t set %3$s from jsonb_populate_recordset(null::%1$I.%2$I, $1) s where t.%4$I = s.%4$I',
+      entity_schema, entity,
+      (select string_agg(format('%I = s.%I', c, c), ', ') from unnest(group_columns) c),
+      id_column)
+      using batch_group->'rows';
+    get diagnostics affected = row_count;
+    total_updated := total_updated + affected;
+  end loop;
+
+  if jsonb_array_length(coalesce(payload->'deletes', '[]'::jsonb)) > 0 then
+    execute format(
+      'delete from %1$I.%2$I t using jsonb_populate_recordset(null::%1$I.%2$I, $1) s where t.%3$I = s.%3$I',
+      entity_schema, entity, id_column)
+      using payload->'deletes';
+    get diagnostics total_deleted = row_count;
+  end if;
+
+  if jsonb_array_length(coalesce(payload->'lineage', '[]'::jsonb)) > 0
+     or jsonb_array_length(coalesce(payload->'conflicts', '[]'::jsonb)) > 0 then
+    -- Later than every stored change, so the seed's UNIQUE(..., changed_at) holds even on a
+    -- millisecond clock, and "newest first" is the order of writing.
+    batch_instant := greatest(
+      clock_timestamp(),
+      (select max(changed_at) + interval '1 microsecond' from "public"."field_lineage"),
+      (select max(created_at) + interval '1 microsecond' from "public"."fieldsync_conflicts"));
+  end if;
+
+  if jsonb_array_length(coalesce(payload->'lineage', '[]'::jsonb)) > 0 then
+    insert into "public"."field_lineage"
+      (entity_type, entity_id, entity_key, field_name, source_type, source_id, source_ref,
+       previous_value, new_value, sync_run_id, changed_by, changed_at, change_reason)
+    select l.entity_type, coalesce(l.entity_id, (created_ids->>l.entity_key)::uuid), l.entity_key, l.field_name,
+           l.source_type, l.source_id, l.source_ref, l.previous_value, l.new_value, l.sync_run_id, l.changed_by,
+           batch_instant, l.change_reason
+    from jsonb_to_recordset(payload->'lineage') as l(
+      entity_type text, entity_id uuid, entity_key text, field_name text, source_type text, source_id uuid,
+      source_ref text, previous_value jsonb, new_value jsonb, sync_run_id uuid, changed_by uuid, change_reason text);
+    get diagnostics total_lineage = row_count;
+  end if;
+
+  if jsonb_array_length(coalesce(payload->'conflicts', '[]'::jsonb)) > 0 then
+    insert into "public"."fieldsync_conflicts"
+      (entity_type, entity_id, entity_key, field_name, current_value, losing_value, losing_source_id,
+       losing_source_ref, winning_source_id, reason, sync_run_id, created_at)
+    select c.entity_type, coalesce(c.entity_id, (created_ids->>c.entity_key)::uuid), c.entity_key, c.field_name,
+           coalesce(c.current_value, 'null'::jsonb), coalesce(c.losing_value, 'null'::jsonb), c.losing_source_id,
+           c.losing_source_ref, c.winning_source_id, c.reason, c.sync_run_id, batch_instant
+    from jsonb_to_recordset(payload->'conflicts') as c(
+      entity_type text, entity_id uuid, entity_key text, field_name text, current_value jsonb, losing_value jsonb,
+      losing_source_id uuid, losing_source_ref text, winning_source_id uuid, reason text, sync_run_id uuid)
+    on conflict (entity_type, entity_id, field_name, dedupe_hash) where status = 'open' do nothing;
+    get diagnostics total_conflicts = row_count;
+  end if;
+
+  if payload->>'runId' is not null then
+    update "public"."sync_runs" set
+      rows_processed = coalesce(rows_processed, 0) + coalesce((stats->>'rowsProcessed')::int, 0),
+      rows_created = coalesce(rows_created, 0) + coalesce((stats->>'rowsCreated')::int, 0),
+      rows_updated = coalesce(rows_updated, 0) + coalesce((stats->>'rowsUpdated')::int, 0),
+      rows_skipped = coalesce(rows_skipped, 0) + coalesce((stats->>'rowsSkipped')::int, 0),
+      rows_deleted = rows_deleted + coalesce((stats->>'rowsDeleted')::int, 0),
+      rows_unchanged = rows_unchanged + coalesce((stats->>'rowsUnchanged')::int, 0),
+      error_count = error_count + coalesce((stats->>'errorCount')::int, 0),
+      lineage_count = lineage_count + coalesce((stats->>'lineageCount')::int, 0),
+      conflict_count = conflict_count + coalesce((stats->>'conflictCount')::int, 0),
+      heartbeat_at = greatest(clock_timestamp(), heartbeat_at)
+    where id = (payload->>'runId')::uuid;
+  end if;
+
+  if payload ? 'checkpoint' then
+    insert into "public"."fieldsync_sync_state" (tab_mapping_id, cursor, updated_at)
+    values ((payload->>'tabMappingId')::uuid, payload->'checkpoint', clock_timestamp())
+    on conflict (tab_mapping_id) do update set cursor = excluded.cursor, updated_at = excluded.updated_at;
+  end if;
+
+  return jsonb_build_object('created', total_created, 'updated', total_updated, 'deleted', total_deleted,
+    'lineage', total_lineage, 'conflicts', total_conflicts);
+end
+$fn$;
+
+-- Runs -------------------------------------------------------------------------------------
+
+create or replace function "public".fieldsync_create_run(payload jsonb) returns jsonb
+language plpgsql as $fn$
+declare
+  started timestamptz;
+  created jsonb;
+begin
+  -- Strictly after the newest run, so "newest first" is creation order on a millisecond clock too.
+  started := greatest(clock_timestamp(), (select max(started_at) + interval '1 microsecond' from "public"."sync_runs"));
+  insert into "public"."sync_runs" as r
+    (data_source_id, tab_mapping_id, status, started_at, created_at, heartbeat_at, triggered_by, "trigger",
+     dry_run, force_overwrite, rows_processed, rows_created, rows_updated, rows_skipped, errors, warnings)
+  values ((payload->>'dataSourceId')::uuid, (payload->>'tabMappingId')::uuid, 'running', started, started, started,
+     (payload->>'triggeredBy')::uuid, coalesce(payload->>'trigger', 'manual'),
+     coalesce((payload->>'dryRun')::boolean, false), coalesce((payload->>'forceOverwrite')::boolean, false),
+     0, 0, 0, 0, '[]'::jsonb, '[]'::jsonb)
+  returning to_jsonb(r) into created;
+  return created;
+end
+$fn$;
+
+create or replace function "public".fieldsync_heartbeat_run(payload jsonb) returns jsonb
+language sql as $fn$
+  update "public"."sync_runs" set heartbeat_at = greatest(clock_timestamp(), heartbeat_at)
+  where id = (payload->>'runId')::uuid and status = 'running'
+  returning jsonb_build_object('updated', true);
+$fn$;
+
+create or replace function "public".fieldsync_finish_run(payload jsonb) returns jsonb
+language plpgsql as $fn$
+declare
+  stats jsonb := coalesce(payload->'stats', '{}'::jsonb);
+  finished jsonb;
+begin
+  update "public"."sync_runs" as r set
+    status = payload->>'status',
+    completed_at = greatest(clock_timestamp(), r.started_at),
+    rows_processed = coalesce((stats->>'rowsProcessed')::int, 0),
+    rows_created = coalesce((stats->>'rowsCreated')::int, 0),
+    rows_updated = coalesce((stats->>'rowsUpdated')::int, 0),
+    rows_skipped = coalesce((stats->>'rowsSkipped')::int, 0),
+    rows_deleted = coalesce((stats->>'rowsDeleted')::int, 0),
+    rows_unchanged = coalesce((stats->>'rowsUnchanged')::int, 0),
+    error_count = coalesce((stats->>'errorCount')::int, 0),
+    lineage_count = coalesce((stats->>'lineageCount')::int, 0),
+    conflict_count = coalesce((stats->>'conflictCount')::int, 0),
+    errors = coalesce(payload->'errors', '[]'::jsonb),
+    warnings = coalesce(payload->'warnings', '[]'::jsonb),
+    failure = case when payload->'failure' = 'null'::jsonb then null else payload->'failure' end
+  where r.id = (payload->>'runId')::uuid
+  returning to_jsonb(r) into finished;
+  return finished;
+end
+$fn$;
+
+-- Fails `running` runs whose heartbeat is older than staleAfterMs; returns { failed }.
+create or replace function "public".fieldsync_fail_stale_runs(payload jsonb) returns jsonb
+language plpgsql as $fn$
+declare
+  failed bigint;
+begin
+  update "public"."sync_runs" as r set
+    status = 'failed',
+    completed_at = clock_timestamp(),
+    failure = jsonb_build_object('code', 'RUN_ABANDONED', 'message',
+      '[fieldsync] [postgres] The run stopped sending heartbeats (its process probably crashed or lost its connection) and was marked failed. Run the sync again; committed batches are kept.')
+  where r.status = 'running'
+    and coalesce(r.heartbeat_at, r.started_at) < clock_timestamp() - make_interval(secs => coalesce((payload->>'staleAfterMs')::double precision, 0) / 1000.0)
+    and (payload->>'tabMappingId' is null or r.tab_mapping_id = (payload->>'tabMappingId')::uuid);
+  get diagnostics failed = row_count;
+  return jsonb_build_object('failed', failed);
+end
+$fn$;
+
+create or replace function "public".fieldsync_get_run(payload jsonb) returns jsonb
+language sql stable as $fn$
+  select to_jsonb(r) from "public"."sync_runs" r where r.id = (payload->>'runId')::uuid;
+$fn$;
+
+-- Newest first by (started_at, id). Cursor: { at, id } of the last item seen (`at` as returned).
+create or replace function "public".fieldsync_list_runs(payload jsonb) returns jsonb
+language plpgsql stable as $fn$
+declare
+  page_size int := greatest(1, least(coalesce((payload->>'limit')::int, 50), 1000));
+  cursor_at timestamptz := (payload->'cursor'->>'at')::timestamptz;
+  cursor_id uuid := (payload->'cursor'->>'id')::uuid;
+  page_items jsonb;
+begin
+  select coalesce(jsonb_agg(to_jsonb(page) order by page.started_at desc, page.id desc), '[]'::jsonb) into page_items
+  from (
+    select r.* from "public"."sync_runs" r
+    where (payload->>'dataSourceId' is null or r.data_source_id = (payload->>'dataSourceId')::uuid)
+      and (payload->>'tabMappingId' is null or r.tab_mapping_id = (payload->>'tabMappingId')::uuid)
+      and (payload->>'status' is null or r.status = payload->>'status')
+      and (cursor_id is null or (r.started_at, r.id) < (cursor_at, cursor_id))
+    order by r.started_at desc, r.id desc
+    limit page_size + 1
+  ) page;
+  return jsonb_build_object('items', page_items, 'pageSize', page_size);
+end
+$fn$;
+
+-- State, lineage, conflicts ------------------------------------------------------------------
+
+create or replace function "public".fieldsync_get_state(payload jsonb) returns jsonb
+language sql stable as $fn$
+  select jsonb_build_object('found', count(*) > 0, 'cursor', max(s.cursor::text)::jsonb)
+  from "public"."fieldsync_sync_state" s where s.tab_mapping_id = (payload->>'tabMappingId')::uuid;
+$fn$;
+
+create or replace function "public".fieldsync_reset_state(payload jsonb) returns jsonb
+language sql as $fn$
+  with deleted as (delete from "public"."fieldsync_sync_state" where tab_mapping_id = (payload->>'tabMappingId')::uuid returning 1)
+  select jsonb_build_object('deleted', count(*)) from deleted;
+$fn$;
+
+create or replace function "public".fieldsync_field_history(payload jsonb) returns jsonb
+language sql stable as $fn$
+  select coalesce(jsonb_agg(to_jsonb(h) order by h.changed_at desc, h.id desc), '[]'::jsonb)
+  from (
+    select l.* from "public"."field_lineage" l
+    where l.entity_type = payload->>'entityType' and l.entity_id = (payload->>'entityId')::uuid
+      and l.field_name = payload->>'fieldName'
+    order by l.changed_at desc, l.id desc
+    limit greatest(1, least(coalesce((payload->>'limit')::int, 50), 1000))
+  ) h;
+$fn$;
+
+-- Newest first by (created_at, id). Cursor as for runs.
+create or replace function "public".fieldsync_list_conflicts(payload jsonb) returns jsonb
+language plpgsql stable as $fn$
+declare
+  page_size int := greatest(1, least(coalesce((payload->>'limit')::int, 50), 1000));
+  cursor_at timestamptz := (payload->'cursor'->>'at')::timestamptz;
+  cursor_id uuid := (payload->'cursor'->>'id')::uuid;
+  page_items jsonb;
+begin
+  select coalesce(jsonb_agg(to_jsonb(page) - 'dedupe_hash' order by page.created_at desc, page.id desc), '[]'::jsonb) into page_items
+  from (
+    select c.* from "public"."fieldsync_conflicts" c
+    where (payload->>'entityType' is null or c.entity_type = payload->>'entityType')
+      and (payload->>'entityId' is null or c.entity_id = (payload->>'entityId')::uuid)
+      and (payload->>'status' is null or c.status = payload->>'status')
+      and (cursor_id is null or (c.created_at, c.id) < (cursor_at, cursor_id))
+    order by c.created_at desc, c.id desc
+    limit page_size + 1
+  ) page;
+  return jsonb_build_object('items', page_items, 'pageSize', page_size);
+end
+$fn$;
+
+-- Resolves an open conflict; `apply_losing_value` also writes the value and a lineage row.
+-- Raises SQLSTATE P0002 with message CONFLICT_NOT_FOUND when the conflict is not open.
+create or replace function "public".fieldsync_resolve_conflict(payload jsonb) returns jsonb
+language plpgsql as $fn$
+declare
+  entity_schema text := coalesce(payload->>'entitySchema', 'public');
+  open_conflict "public"."fieldsync_conflicts";
+  relation regclass;
+  id_column text;
+  previous jsonb;
+  instant timestamptz;
+  resolved jsonb;
+begin
+  select * into open_conflict from "public"."fieldsync_conflicts"
+  where id = (payload->>'conflictId')::uuid and status = 'open' for update;
+  if not found then
+    raise exception using errcode = 'P0002', message = 'CONFLICT_NOT_FOUND';
+  end if;
+  if payload->>'resolution' = 'apply_losing_value' then
+    relation := "public".fieldsync_entity_relation(entity_schema, open_conflict.entity_type);
+    id_column := "public".fieldsync_describe_entity(jsonb_build_object('entitySchema', entity_schema, 'entity', open_conflict.entity_type))->>'idColumn';
+    execute format('select to_jsonb(t.%I) from %I.%I t where t.%I = $1', open_conflict.field_name, entity_schema, open_conflict.entity_type, id_column)
+      into previous using open_conflict.entity_id;
+    execute format('update %1$I.%2$I t set %3$I = (jsonb_populate_record(null::%1$I.%2$I, $1)).%3$I where t.%4$I = $2',
+      entity_schema, open_conflict.entity_type, open_conflict.field_name, id_column)
+      using jsonb_build_object(open_conflict.field_name, open_conflict.losing_value), open_conflict.entity_id;
+    instant := greatest(clock_timestamp(), (select max(changed_at) + interval '1 microsecond' from "public"."field_lineage"));
+    insert into "public"."field_lineage"
+      (entity_type, entity_id, entity_key, field_name, source_type, source_id, source_ref, previous_value, new_value,
+       sync_run_id, changed_by, changed_at, change_reason)
+    values (open_conflict.entity_type, open_conflict.entity_id, open_conflict.entity_key, open_conflict.field_name,
+       coalesce(payload->>'sourceType', 'app'), open_conflict.losing_source_id, open_conflict.losing_source_ref, previous,
+       open_conflict.losing_value, null, (payload->>'resolvedBy')::uuid, instant, 'conflict_resolution');
+  end if;
+  update "public"."fieldsync_conflicts" as c set
+    status = 'resolved', resolution = payload->>'resolution', resolved_by = (payload->>'resolvedBy')::uuid,
+    resolved_at = clock_timestamp()
+  where c.id = open_conflict.id
+  returning to_jsonb(c) - 'dedupe_hash' into resolved;
+  return resolved;
+end
+$fn$;
+
+-- Lease locks (for stores without a database session, e.g. Supabase): { acquired, holder }.
+create or replace function "public".fieldsync_try_lock(payload jsonb) returns jsonb
+language plpgsql as $fn$
+declare
+  holder uuid := coalesce((payload->>'holder')::uuid, gen_random_uuid());
+  acquired integer;
+begin
+  insert into "public"."fieldsync_locks" as l (lock_key, holder, expires_at)
+  values (payload->>'key', holder, clock_timestamp() + make_interval(secs => coalesce((payload->>'ttlMs')::double precision, 600000) / 1000.0))
+  on conflict (lock_key) do update set holder = excluded.holder, expires_at = excluded.expires_at
+    where l.expires_at < clock_timestamp() or l.holder = excluded.holder;
+  get diagnostics acquired = row_count;
+  return jsonb_build_object('acquired', acquired > 0, 'holder', holder);
+end
+$fn$;
+
+create or replace function "public".fieldsync_release_lock(payload jsonb) returns jsonb
+language sql as $fn$
+  with released as (delete from "public"."fieldsync_locks" where lock_key = payload->>'key' and holder = (payload->>'holder')::uuid returning 1)
+  select jsonb_build_object('released', count(*) > 0) from released;
+$fn$;
+
+-- The host's configuration tables, as rows (missing optional columns are simply absent).
+create or replace function "public".fieldsync_load_config(payload jsonb default '{}'::jsonb) returns jsonb
+language sql stable as $fn$
+  select jsonb_build_object(
+    'dataSources', (select coalesce(jsonb_agg(to_jsonb(d)), '[]'::jsonb) from "public"."data_sources" d),
+    'tabMappings', (select coalesce(jsonb_agg(to_jsonb(t)), '[]'::jsonb) from "public"."tab_mappings" t),
+    'columnMappings', (select coalesce(jsonb_agg(to_jsonb(c)), '[]'::jsonb) from "public"."column_mappings" c),
+    'computedFields', (select coalesce(jsonb_agg(to_jsonb(f)), '[]'::jsonb) from "public"."computed_fields" f)
+  );
+$fn$;

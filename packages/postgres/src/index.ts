@@ -1,0 +1,17 @@
+export { postgresStore } from './postgres-store.js';
+export type { PostgresStore, PostgresStoreOptions } from './postgres-store.js';
+export { migrate, renderMigrations, defaultTableNames } from './migrate.js';
+export type { FieldsyncTableNames, MigrateResult, Migration, MigrationOptions } from './migrate.js';
+export { pgDriver, createPgPool } from './pg-driver.js';
+export type { PgClientLike, PgDriverOptions, PgPoolLike } from './pg-driver.js';
+export { pgliteDriver, openPglite } from './pglite-driver.js';
+export type { PGliteLike, PGliteTransactionLike, PgliteDriverOptions } from './pglite-driver.js';
+export type { ReservedConnection, SqlDriver, SqlExecutor } from './sql-driver.js';
+export { toBatchPayload, isEmptyPayload } from './batch-payload.js';
+export type { BatchPayload, BatchPayloadOptions, RowGroup } from './batch-payload.js';
+export { columnTypeOf, fromColumnValue, toColumnValue, toEntitySchema } from './column-values.js';
+export type { DescribedEntity } from './column-values.js';
+export { conflictFromRow, lineageFromRow, runFromRow, encodeCursor, decodeCursor } from './store-records.js';
+export { toStoreError, isConnectionError } from './store-errors.js';
+export { postgresConfigLoader } from './config-loader.js';
+export type { PostgresConfigLoaderOptions } from './config-loader.js';

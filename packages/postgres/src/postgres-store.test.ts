@@ -1,0 +1,199 @@
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { emptyStats, type ApplyBatch, type NewLineage } from '@fieldsync/core';
+import { testDatabaseKinds, type TestDatabase } from './test-databases.js';
+
+const SOURCE = '11111111-1111-4111-8111-111111111111';
+const OTHER_SOURCE = '22222222-2222-4222-8222-222222222222';
+const TAB = '33333333-3333-4333-8333-333333333333';
+
+function lineage(entityKey: string, fieldName: string, newValue: string | number | null, entityId: string | null = null, runId: string | null = null): NewLineage {
+  return {
+    entityType: 'partners',
+    entityId,
+    entityKey,
+    fieldName,
+    sourceType: 'google_sheet',
+    sourceId: SOURCE,
+    sourceRef: `Master > Partners > ${fieldName}`,
+    previousValue: null,
+    newValue,
+    syncRunId: runId,
+    changedBy: null,
+    reason: 'create',
+  };
+}
+
+function batch(runId: string, parts: Partial<ApplyBatch>): ApplyBatch {
+  return { runId, tabMappingId: TAB, entity: 'partners', keyField: 'code', creates: [], updates: [], deletes: [], lineage: [], conflicts: [], stats: emptyStats(), ...parts };
+}
+
+for (const kind of testDatabaseKinds()) {
+  describe(`postgresStore (${kind.name})`, () => {
+    let db: TestDatabase;
+    beforeEach(async () => {
+      db = await kind.create();
+      await db.store.init!();
+      await db.createEntityTable('partners', { code: 'text', brand: 'text', revenue: 'numeric', seats: 'integer', active: 'boolean', signed_on: 'date', seen_at: 'timestamptz', meta: 'jsonb', tags: 'text[]', owner_id: 'uuid' }, { uniqueKey: 'code' });
+    });
+    afterEach(async () => db.cleanup());
+    afterAll(async () => kind.close());
+
+    it('describeEntity - reports columns with core types, null for a missing table', async () => {
+      const schema = await db.store.describeEntity('partners');
+      expect(schema?.idColumn).toBe('id');
+      expect(Object.fromEntries([...schema!.columns].map(([name, column]) => [name, column.type]))).toEqual({
+        id: 'uuid', code: 'text', brand: 'text', revenue: 'numeric', seats: 'integer', active: 'boolean', signed_on: 'date', seen_at: 'timestamptz', meta: 'jsonb', tags: 'text[]', owner_id: 'uuid',
+      });
+      expect(await db.store.describeEntity('nothing_here')).toBeNull();
+    });
+
+    it('applyBatch - creates with every type round-tripping, lineage resolved by key, counters added', async () => {
+      const run = await db.store.createRun({ dataSourceId: SOURCE, tabMappingId: TAB, trigger: 'manual', triggeredBy: null, dryRun: false, forceOverwrite: false });
+      const seenAt = new Date('2024-03-04T05:06:07.089Z');
+      const result = await db.store.applyBatch(
+        batch(run.id, {
+          creates: [
+            { key: 'A1', values: { code: 'A1', brand: 'Acme', revenue: '12.50', seats: 3, active: true, signed_on: new Date('2024-01-02T00:00:00Z'), seen_at: seenAt, meta: { tier: 'gold', n: [1, 2] }, tags: ['x', 'y'], owner_id: OTHER_SOURCE } },
+            { key: 'B2', values: { code: 'B2', brand: 42 } },
+          ],
+          lineage: [lineage('A1', 'brand', 'Acme', null, run.id), lineage('B2', 'brand', '42', null, run.id)],
+          stats: { ...emptyStats(), rowsProcessed: 2, rowsCreated: 2, lineageCount: 2 },
+          checkpoint: { page: 7 },
+        }),
+      );
+      expect(result).toEqual({ created: 2, updated: 0, deleted: 0, lineage: 2, conflicts: 0 });
+      const loaded = await db.store.loadEntities({ entity: 'partners', keyField: 'code', keys: ['A1', 'B2', 'ZZ'], fields: ['brand', 'revenue', 'seats', 'active', 'signed_on', 'seen_at', 'meta', 'tags', 'owner_id'], withOwners: true });
+      expect([...loaded.keys()].sort()).toEqual(['A1', 'B2']);
+      const a1 = loaded.get('A1')!;
+      expect(a1.values).toEqual({ code: 'A1', brand: 'Acme', revenue: 12.5, seats: 3, active: true, signed_on: '2024-01-02', seen_at: seenAt, meta: { tier: 'gold', n: [1, 2] }, tags: ['x', 'y'], owner_id: OTHER_SOURCE });
+      expect(a1.owners).toEqual({ brand: SOURCE });
+      expect(loaded.get('B2')!.values).toMatchObject({ brand: '42', revenue: null, tags: null });
+      const history = await db.store.fieldHistory({ entityType: 'partners', entityId: a1.id, fieldName: 'brand' });
+      expect(history).toHaveLength(1);
+      expect(history[0]).toMatchObject({ entityId: a1.id, entityKey: 'A1', newValue: 'Acme', previousValue: null, reason: 'create', sourceId: SOURCE, syncRunId: run.id });
+      const stored = await db.store.getRun(run.id);
+      expect(stored).toMatchObject({ status: 'running', rowsProcessed: 2, rowsCreated: 2, lineageCount: 2 });
+      expect(await db.store.getState(TAB)).toEqual({ page: 7 });
+    });
+
+    it('applyBatch - updates only the given columns, grouped by column set', async () => {
+      const run = await db.store.createRun({ dataSourceId: SOURCE, tabMappingId: TAB, trigger: 'manual', triggeredBy: null, dryRun: false, forceOverwrite: false });
+      await db.store.applyBatch(batch(run.id, { creates: ['A', 'B', 'C'].map((key) => ({ key, values: { code: key, brand: `brand ${key}`, seats: 1 } })) }));
+      const loaded = await db.store.loadEntities({ entity: 'partners', keyField: 'code', keys: ['A', 'B', 'C'], fields: ['brand', 'seats'], withOwners: false });
+      const id = (key: string) => loaded.get(key)!.id;
+      // The row is changed behind the store's back: an update of other columns must not touch it.
+      await db.sql(`update "${db.schema}".partners set active = true where code = 'C'`);
+      const result = await db.store.applyBatch(
+        batch(run.id, {
+          updates: [
+            { id: id('A'), key: 'A', values: { brand: 'new A' } },
+            { id: id('B'), key: 'B', values: { seats: 9 } },
+            { id: id('C'), key: 'C', values: { brand: 'new C', seats: 5 } },
+          ],
+          lineage: [lineage('A', 'brand', 'new A', id('A'))],
+        }),
+      );
+      expect(result).toMatchObject({ created: 0, updated: 3, lineage: 1 });
+      const rows = Object.fromEntries((await db.readEntities('partners')).map((row) => [row.code, row]));
+      expect(rows.A).toMatchObject({ brand: 'new A', seats: 1 });
+      expect(rows.B).toMatchObject({ brand: 'brand B', seats: 9 });
+      expect(rows.C).toMatchObject({ brand: 'new C', seats: 5, active: true });
+      expect(loaded.get('A')!.owners).toBeUndefined();
+    });
+
+    it('applyBatch - all or nothing: a failing row leaves no entity, lineage or counter behind', async () => {
+      const run = await db.store.createRun({ dataSourceId: SOURCE, tabMappingId: TAB, trigger: 'manual', triggeredBy: null, dryRun: false, forceOverwrite: false });
+      await db.store.applyBatch(batch(run.id, { creates: [{ key: 'A', values: { code: 'A' } }] }));
+      const failing = batch(run.id, {
+        creates: [{ key: 'N', values: { code: 'N', brand: 'new' } }, { key: 'A', values: { code: 'A', brand: 'secret-value-123' } }],
+        lineage: [lineage('N', 'brand', 'new')],
+        stats: { ...emptyStats(), rowsProcessed: 2 },
+        checkpoint: 'after',
+      });
+      const error = await db.store.applyBatch(failing).catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ name: 'StoreError', code: 'STORE_WRITE_FAILED' });
+      expect((error as Error).message).toContain('unique');
+      expect((error as Error).message).not.toContain('secret-value-123');
+      expect((await db.readEntities('partners')).map((row) => row.code)).toEqual(['A']);
+      expect(await db.sql(`select * from "${db.schema}".field_lineage`)).toHaveLength(0);
+      expect((await db.store.getRun(run.id))!.rowsProcessed).toBe(0);
+      expect(await db.store.getState(TAB)).toBeNull();
+    });
+
+    it('applyBatch - an open conflict with the same losing value is not inserted twice', async () => {
+      const run = await db.store.createRun({ dataSourceId: SOURCE, tabMappingId: TAB, trigger: 'manual', triggeredBy: null, dryRun: false, forceOverwrite: false });
+      await db.store.applyBatch(batch(run.id, { creates: [{ key: 'A', values: { code: 'A', brand: 'kept' } }] }));
+      const [entity] = [...(await db.store.loadEntities({ entity: 'partners', keyField: 'code', keys: ['A'], fields: [], withOwners: false })).values()];
+      const conflict = (losingValue: string | { a: number; b: number }) => ({
+        entityType: 'partners', entityId: entity!.id, entityKey: 'A', fieldName: 'brand', currentValue: 'kept', losingValue, losingSourceId: OTHER_SOURCE, losingSourceRef: 'Close > lead', winningSourceId: SOURCE, reason: 'lower_priority' as const, syncRunId: run.id,
+      });
+      expect((await db.store.applyBatch(batch(run.id, { conflicts: [conflict('lost'), conflict('lost'), conflict({ a: 1, b: 2 })] }))).conflicts).toBe(2);
+      expect((await db.store.applyBatch(batch(run.id, { conflicts: [conflict('lost'), conflict({ b: 2, a: 1 })] }))).conflicts).toBe(0);
+      const open = await db.store.listConflicts({ status: 'open' });
+      expect(open.items).toHaveLength(2);
+      const lost = open.items.find((item) => item.losingValue === 'lost')!;
+      const resolved = await db.store.resolveConflict({ conflictId: lost.id, resolution: 'apply_losing_value', resolvedBy: OTHER_SOURCE });
+      expect(resolved).toMatchObject({ status: 'resolved', resolution: 'apply_losing_value', resolvedBy: OTHER_SOURCE });
+      expect((await db.readEntities('partners'))[0]).toMatchObject({ brand: 'lost' });
+      const [newest] = await db.store.fieldHistory({ entityType: 'partners', entityId: entity!.id, fieldName: 'brand' });
+      expect(newest).toMatchObject({ reason: 'conflict_resolution', previousValue: 'kept', newValue: 'lost', changedBy: OTHER_SOURCE });
+      await expect(db.store.resolveConflict({ conflictId: lost.id, resolution: 'keep_current', resolvedBy: null })).rejects.toMatchObject({ code: 'CONFLICT_NOT_FOUND' });
+      // Resolved, the same losing value may be raised again.
+      expect((await db.store.applyBatch(batch(run.id, { conflicts: [conflict('lost')] }))).conflicts).toBe(1);
+    });
+
+    it('runs - finish replaces counters, list is newest first with filters and cursor pages', async () => {
+      const runs = [];
+      for (let index = 0; index < 5; index++) {
+        runs.push(await db.store.createRun({ dataSourceId: index % 2 ? OTHER_SOURCE : SOURCE, tabMappingId: TAB, trigger: 'scheduled', triggeredBy: null, dryRun: index === 4, forceOverwrite: false }));
+      }
+      expect(runs[0]).toMatchObject({ status: 'running', rowsProcessed: 0, trigger: 'scheduled', errors: [], failure: null });
+      expect(runs[0]!.heartbeatAt).toBeInstanceOf(Date);
+      const finished = await db.store.finishRun(runs[1]!.id, {
+        status: 'failed', stats: { ...emptyStats(), rowsProcessed: 7, errorCount: 1 }, errors: [{ row: 4, column: 'B', address: 'B4', error: 'bad', severity: 'error' }], warnings: ['blank header'], failure: { code: 'SOURCE_UNAVAILABLE', message: 'down' },
+      });
+      expect(finished).toMatchObject({ status: 'failed', rowsProcessed: 7, errorCount: 1, warnings: ['blank header'], failure: { code: 'SOURCE_UNAVAILABLE', message: 'down' } });
+      expect(finished.completedAt).toBeInstanceOf(Date);
+      const first = await db.store.listRuns({ limit: 2 });
+      expect(first.items.map((run) => run.id)).toEqual([runs[4]!.id, runs[3]!.id]);
+      const second = await db.store.listRuns({ limit: 2, cursor: first.nextCursor });
+      expect(second.items.map((run) => run.id)).toEqual([runs[2]!.id, runs[1]!.id]);
+      const third = await db.store.listRuns({ limit: 2, cursor: second.nextCursor });
+      expect(third.items.map((run) => run.id)).toEqual([runs[0]!.id]);
+      expect(third.nextCursor).toBeNull();
+      expect((await db.store.listRuns({ dataSourceId: OTHER_SOURCE })).items).toHaveLength(2);
+      expect((await db.store.listRuns({ status: 'failed' })).items.map((run) => run.id)).toEqual([runs[1]!.id]);
+    });
+
+    it('failStaleRuns - fails running runs whose heartbeat is older than the threshold', async () => {
+      const stale = await db.store.createRun({ dataSourceId: SOURCE, tabMappingId: TAB, trigger: 'manual', triggeredBy: null, dryRun: false, forceOverwrite: false });
+      await db.sql(`update "${db.schema}".sync_runs set heartbeat_at = now() - interval '10 minutes' where id = $1`, [stale.id]);
+      const fresh = await db.store.createRun({ dataSourceId: SOURCE, tabMappingId: TAB, trigger: 'manual', triggeredBy: null, dryRun: false, forceOverwrite: false });
+      expect(await db.store.failStaleRuns({ staleAfterMs: 60_000 })).toBe(1);
+      expect(await db.store.getRun(stale.id)).toMatchObject({ status: 'failed', failure: { code: 'RUN_ABANDONED' } });
+      expect((await db.store.getRun(fresh.id))!.status).toBe('running');
+    });
+
+    it('tryLock - a second holder gets null until release', async () => {
+      const lock = await db.store.tryLock('tab-1');
+      expect(lock).not.toBeNull();
+      expect(await db.store.tryLock('tab-1')).toBeNull();
+      const other = db.otherStore();
+      expect(await other.tryLock('tab-1')).toBeNull();
+      const unrelated = await other.tryLock('tab-2');
+      expect(unrelated).not.toBeNull();
+      await lock!.release();
+      const again = await other.tryLock('tab-1');
+      expect(again).not.toBeNull();
+      await again!.release();
+      await unrelated!.release();
+    });
+
+    it('identifiers - hostile table and column names are rejected before any SQL', async () => {
+      await expect(db.store.describeEntity('partners"; drop table x; --')).rejects.toMatchObject({ code: 'CONFIGURATION_INVALID' });
+      await expect(db.store.loadEntities({ entity: 'partners', keyField: 'code"--', keys: ['a'], fields: [], withOwners: false })).rejects.toMatchObject({ code: 'CONFIGURATION_INVALID' });
+      await expect(db.store.applyBatch(batch('00000000-0000-4000-8000-000000000000', { creates: [{ key: 'a', values: { code: 'a', 'brand = 1; --': 'x' } }] }))).rejects.toMatchObject({ code: 'CONFIGURATION_INVALID' });
+      expect(await db.readEntities('partners')).toHaveLength(0);
+    });
+  });
+}
