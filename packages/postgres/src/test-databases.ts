@@ -19,8 +19,10 @@ export interface TestDatabase {
   sql<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
   createEntityTable(name: string, columns: Record<string, ColumnType>, options?: { uniqueKey?: string }): Promise<void>;
   readEntities(name: string): Promise<Array<Record<string, unknown>>>;
-  /** A second store on the same database and schema (another "app instance"). */
+  /** A second store on the same database and schema (another "app instance"), sharing the connection. */
   otherStore(options?: Partial<PostgresStoreOptions>): PostgresStore;
+  /** A store with a pool of its own, as another process would open it; undefined for PGlite (one process only). */
+  peerStore?(): PostgresStore;
   cleanup(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ function build(
   connection: { pool: PgPoolLike } | { pglite: PGliteLike },
   run: <Row>(text: string, params?: unknown[]) => Promise<Row[]>,
   options: Partial<PostgresStoreOptions>,
+  connectionString?: string,
 ): TestDatabase {
   const schema = randomSchema();
   const stores: PostgresStore[] = [];
@@ -60,7 +63,15 @@ function build(
     return store;
   };
   const store = makeStore();
+  const peer = connectionString
+    ? () => {
+        const other = postgresStore({ connectionString, schema, entitySchema: schema, ...options });
+        stores.push(other);
+        return other;
+      }
+    : undefined;
   return {
+    ...(peer && { peerStore: peer }),
     store,
     schema,
     sql: run,
@@ -105,7 +116,7 @@ function serverKind(connectionString: string): TestDatabaseKind {
       pool ??= new pg.Pool({ connectionString, max: 8 });
       pool.on('error', () => {});
       const shared = pool;
-      return build({ pool: shared as unknown as PgPoolLike }, async <Row>(text: string, params?: unknown[]) => (await shared.query(text, params)).rows as Row[], options);
+      return build({ pool: shared as unknown as PgPoolLike }, async <Row>(text: string, params?: unknown[]) => (await shared.query(text, params)).rows as Row[], options, connectionString);
     },
     async close() {
       await pool?.end();
