@@ -154,3 +154,27 @@ describe('currency - numbers and odd input', () => {
     expect(run(value)).toEqual({ ok: true, value: null });
   });
 });
+
+describe('currency - more input forms', () => {
+  it('accepts a symbol and a code that agree, and rejects two currencies', () => {
+    expect(amountOf('$1,234.56 USD')).toBe(1234.56);
+    expect(amountOf('$5 CAD', { currency: 'CAD' })).toBe(5);
+    const result = run('$5 EUR');
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error).toContain('two currencies');
+  });
+
+  it.each([
+    [25000, {}, 250],
+    [25000, { unit: 'minor' }, 25000],
+    [1999, { unit: 'major' }, 19.99],
+    [1000, { currency: 'JPY' }, 1000],
+    [1234, { currency: 'BHD' }, 1.234],
+  ] as Array<[number, CurrencyTransformerOptions, number]>)('with inputUnit minor, the number %s with %j is %s', (number, options, expected) => {
+    expect(amountOf(number, { inputUnit: 'minor', ...options })).toBe(expected);
+  });
+
+  it('reads text as written even with inputUnit minor', () => {
+    expect(amountOf('$250', { inputUnit: 'minor', unit: 'minor' })).toBe(25000);
+  });
+});

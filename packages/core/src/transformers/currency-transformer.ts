@@ -114,6 +114,13 @@ export const currencyTransformerOptionsSchema = z.strictObject({
    */
   unit: z.enum(['major', 'minor']).optional(),
   /**
+   * Unit of numeric input: `'minor'` when the source sends integer cents, as Close does for
+   * opportunity values (`value: 25000` is $250). Text amounts are always read as written.
+   * @default 'major'
+   * @example { inputUnit: 'minor', unit: 'minor' }
+   */
+  inputUnit: z.enum(['major', 'minor']).optional(),
+  /**
    * The ISO 4217 code the column must be in. A value marked with another currency (`£5` when
    * `'USD'` is expected) is an error; unmarked values are taken to be in it. It also decides the
    * minor unit's digits.
@@ -159,6 +166,7 @@ function splitMarkers(input: string): Split {
   let negative = false;
   let signs = 0;
   let marker: Marker | undefined;
+  let markerSide: 'start' | 'end' | undefined;
   for (let step = 0; step < 8; step += 1) {
     text = text.trim();
     if (text.startsWith('(') && text.endsWith(')')) {
@@ -176,11 +184,21 @@ function splitMarkers(input: string): Split {
       text = leadingSign ? text.slice(1) : text.slice(0, -1);
       continue;
     }
-    const found = markerAtStart(text) ?? markerAtEnd(text);
+    const atStart = markerAtStart(text);
+    const found = atStart ?? markerAtEnd(text);
     if (found) {
-      if (marker) return { ok: false, reason: `it names a currency twice (${marker.text} and ${found.text})` };
-      marker = found;
-      text = text.startsWith(found.text) ? text.slice(found.text.length) : text.slice(0, -found.text.length);
+      const side = atStart ? 'start' : 'end';
+      if (marker && side === markerSide) return { ok: false, reason: `it names a currency twice in a row (${marker.text} ${found.text})` };
+      markerSide = side;
+      if (marker) {
+        // "$1,234.56 USD" names one currency twice; "$5 EUR" names two.
+        const shared = marker.codes.filter((code) => found.codes.includes(code));
+        if (shared.length === 0) return { ok: false, reason: `it names two currencies (${marker.text} and ${found.text})` };
+        marker = { text: `${marker.text} ${found.text}`, codes: shared };
+      } else {
+        marker = found;
+      }
+      text = atStart ? text.slice(found.text.length) : text.slice(0, -found.text.length);
       continue;
     }
     break;
@@ -205,7 +223,9 @@ function transformCurrency(value: unknown, context: TransformContext<CurrencyTra
   if (typeof value === 'number' || typeof value === 'bigint') {
     const number = Number(value);
     if (!Number.isFinite(number)) return failure('currency', `${describeValue(value)} is not an amount.`, 'Send a finite number or amount text such as "$1,234.56".');
-    return toResult(numberToDecimal(number), value, options, options.currency);
+    const decimal = numberToDecimal(number);
+    const major = options.inputUnit === 'minor' ? shiftDecimal(decimal, -currencyFractionDigits(options.currency ?? 'USD')) : decimal;
+    return toResult(major, value, options, options.currency);
   }
   if (typeof value !== 'string') return failure('currency', `${describeValue(value)} is not an amount.`, 'Send a number or amount text such as "$1,234.56".');
   const split = splitMarkers(value);
