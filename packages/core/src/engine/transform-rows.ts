@@ -50,7 +50,9 @@ export function transformRows(plan: TabPlan, source: SourceContext, sourceRows: 
     ...(source.timeZone !== undefined && { timeZone: source.timeZone }),
     ...(source.locale !== undefined && { locale: source.locale }),
   });
-  const rowError = (row: SourceRow, column: string | undefined, error: string, severity: RowError['severity'], key?: string): RowError => {
+  const rowError = (row: SourceRow, column: string | undefined, message: string, severity: RowError['severity'], key?: string): RowError => {
+    // Row errors sit under a run already labelled fieldsync; the scope prefix would be noise there.
+    const error = message.replace(/\[fieldsync\] \[[^\]]+\] /g, '');
     const address = cellAddress(source, column, row.address);
     return {
       row: row.address.row ?? null,
