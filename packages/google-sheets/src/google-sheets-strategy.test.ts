@@ -1,0 +1,260 @@
+import { ConfigurationError, SourceError } from '@fieldsync/core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { googleSheets } from './google-sheets-strategy.js';
+import type { GoogleSheetsOptions } from './google-sheets-options.js';
+import { drain, emulatorClient, readRequest, rejectionOf } from './test-harness.js';
+import { startSheetsEmulator } from './testing/sheets-emulator.js';
+import type { SheetsEmulator } from './testing/sheets-emulator.js';
+
+let emulator: SheetsEmulator;
+
+beforeAll(async () => {
+  emulator = await startSheetsEmulator();
+});
+
+afterAll(async () => {
+  await emulator.close();
+});
+
+beforeEach(() => {
+  emulator.reset();
+});
+
+/** A strategy on the emulator with its own token and no shared budget, unless the test says otherwise. */
+function strategy(options: Partial<GoogleSheetsOptions> = {}) {
+  const { client } = emulatorClient(emulator);
+  return googleSheets({ client, quota: false, retry: { minTimeout: 1, maxTimeout: 5 }, ...options });
+}
+
+const PARTNERS = [
+  ['Partner ID', 'Brand Name', 'Revenue', 'Active', 'Signed'],
+  ['P-1', 'Acme', { value: 1234.5, format: 'currency' as const }, true, new Date('2024-03-01T05:00:00Z')],
+  ['P-2', 'Globex', { value: 0.125, format: 'percent' as const }, false],
+  [],
+  ['P-3', '', 42],
+];
+
+describe('open and read', () => {
+  it('open - reads typed values with row addresses, labels, time zone and locale', async () => {
+    const { spreadsheetId } = emulator.createSpreadsheet({ title: 'Master Sheet', timeZone: 'America/New_York', locale: 'en_GB', sheets: [{ title: 'Partners', rows: PARTNERS }] });
+    const reader = await strategy().open(readRequest({ spreadsheetId, tabName: 'Partners', columns: ['Partner ID', 'Brand Name', 'Revenue', 'Active', 'Signed'] }));
+    expect(reader.label).toBe('Master Sheet > Partners');
+    expect(reader.timeZone).toBe('America/New_York');
+    expect(reader.locale).toBe('en-GB');
+    expect(reader.columns.get('Brand Name')).toEqual({ label: 'B (Brand Name)', letter: 'B' });
+    const batches = await drain(reader);
+    const rows = batches.flatMap((batch) => batch.rows);
+    // Midnight in New York is serial 45352. The empty row 4 is skipped; row 5 keeps its sheet row number.
+    expect(rows).toEqual([
+      { values: { 'Partner ID': 'P-1', 'Brand Name': 'Acme', Revenue: 1234.5, Active: true, Signed: 45352 }, address: { row: 2 } },
+      { values: { 'Partner ID': 'P-2', 'Brand Name': 'Globex', Revenue: 0.125, Active: false }, address: { row: 3 } },
+      { values: { 'Partner ID': 'P-3', Revenue: 42 }, address: { row: 5 } },
+    ]);
+    expect(batches.every((batch) => batch.checkpoint === undefined)).toBe(true);
+  });
+
+  it('open - several tabs opened together cost one metadata request and one batchGet', async () => {
+    const { spreadsheetId } = emulator.createSpreadsheet({
+      title: 'Master Sheet',
+      sheets: [
+        { title: 'Partners', rows: [['ID'], ['p1']] },
+        { title: 'Staff', rows: [['ID'], ['s1'], ['s2']] },
+        { title: 'Class Data', rows: [['ID'], ['c1']] },
+      ],
+    });
+    const sheets = strategy();
+    const readers = await Promise.all(['Partners', 'Staff', 'Class Data'].map((tabName) => sheets.open(readRequest({ spreadsheetId, tabName, columns: ['ID'] }))));
+    const counts = await Promise.all(readers.map(async (reader) => (await drain(reader)).flatMap((batch) => batch.rows).length));
+    expect(counts).toEqual([1, 2, 1]);
+    expect(emulator.requests.map((request) => request.method)).toEqual(['spreadsheets.get', 'values.batchGet']);
+    expect(emulator.requests[1]?.ranges).toEqual(['Partners!A1:Z1000', 'Staff!A1:Z1000', "'Class Data'!A1:Z1000"]);
+    expect(emulator.requests[0]?.params.fields).toBe(
+      'spreadsheetId,properties(title,locale,timeZone),sheets(properties(sheetId,title,index,hidden,gridProperties(rowCount,columnCount)))',
+    );
+    expect(emulator.requests[1]?.params).toMatchObject({ valueRenderOption: 'UNFORMATTED_VALUE', dateTimeRenderOption: 'SERIAL_NUMBER', majorDimension: 'ROWS' });
+  });
+
+  it('open - metadata is reused for later opens within metadataTtlMs, values are not', async () => {
+    const { spreadsheetId } = emulator.createSpreadsheet({ title: 'x', sheets: [{ title: 'A', rows: [['ID'], ['1']] }, { title: 'B', rows: [['ID'], ['2']] }] });
+    const sheets = strategy({ metadataTtlMs: 60_000 });
+    await drain(await sheets.open(readRequest({ spreadsheetId, tabName: 'A', columns: ['ID'] })));
+    await drain(await sheets.open(readRequest({ spreadsheetId, tabName: 'B', columns: ['ID'] })));
+    expect(emulator.requests.map((request) => request.method)).toEqual(['spreadsheets.get', 'values.batchGet', 'values.batchGet']);
+    const fresh = strategy({ metadataTtlMs: 0 });
+    emulator.resetCounters();
+    await drain(await fresh.open(readRequest({ spreadsheetId, tabName: 'A', columns: ['ID'] })));
+    await drain(await fresh.open(readRequest({ spreadsheetId, tabName: 'A', columns: ['ID'] })));
+    expect(emulator.requests.filter((request) => request.method === 'spreadsheets.get')).toHaveLength(2);
+  });
+
+  it('open - formula error cells become cellErrors with the column, and the value is left out', async () => {
+    const { spreadsheetId } = emulator.createSpreadsheet({
+      title: 'x',
+      sheets: [{ title: 'Partners', rows: [['ID', 'Total', 'Ratio'], ['p1', { formula: '=X1', error: '#REF!' }, { formula: '=1/0', error: '#DIV/0!' }], ['p2', 3, { error: '#N/A' }]] }],
+    });
+    const rows = (await drain(await strategy().open(readRequest({ spreadsheetId, tabName: 'Partners', columns: ['ID', 'Total', 'Ratio'] })))).flatMap((batch) => batch.rows);
+    expect(rows).toEqual([
+      {
+        values: { ID: 'p1' },
+        address: { row: 2 },
+        cellErrors: [
+          { column: 'Total', error: 'The cell holds the formula error #REF!.', severity: 'error' },
+          { column: 'Ratio', error: 'The cell holds the formula error #DIV/0!.', severity: 'error' },
+        ],
+      },
+      { values: { ID: 'p2', Total: 3 }, address: { row: 3 }, cellErrors: [{ column: 'Ratio', error: 'The cell holds the formula error #N/A.', severity: 'error' }] },
+    ]);
+  });
+
+  it('open - reads the spreadsheet id from connectorConfig.spreadsheet_id or a sheet URL; none is a ConfigurationError', async () => {
+    const { spreadsheetId } = emulator.createSpreadsheet({ title: 'x', sheets: [{ title: 'T', rows: [['ID'], ['1']] }] });
+    const sheets = strategy();
+    const snake = await sheets.open(readRequest({ connectorConfig: { spreadsheet_id: spreadsheetId }, tabName: 'T', columns: ['ID'] }));
+    expect(snake.label).toBe('x > T');
+    const url = await sheets.open(readRequest({ connectorConfig: { spreadsheetId: `https://docs.google.com/spreadsheets/d/${spreadsheetId}/edit#gid=0` }, tabName: 'T', columns: ['ID'] }));
+    expect(url.label).toBe('x > T');
+    const fallback = await strategy({ spreadsheetId }).open(readRequest({ tabName: 'T', columns: ['ID'] }));
+    expect(fallback.label).toBe('x > T');
+    const error = await rejectionOf(sheets.open(readRequest({ tabName: 'T', columns: ['ID'] })));
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).toContain('Set connectorConfig.spreadsheetId');
+  });
+
+  it('open - rowLimit stops after that many rows; batches respect batchSize', async () => {
+    const rows = [['ID'], ...Array.from({ length: 30 }, (_, index) => [`r${index}`])];
+    const { spreadsheetId } = emulator.createSpreadsheet({ title: 'x', sheets: [{ title: 'T', rows }] });
+    const batches = await drain(await strategy().open(readRequest({ spreadsheetId, tabName: 'T', columns: ['ID'], batchSize: 4, rowLimit: 10 })));
+    expect(batches.map((batch) => batch.rows.length)).toEqual([4, 4, 2]);
+    expect(batches.at(-1)?.rows.at(-1)?.address.row).toBe(11);
+  });
+});
+
+describe('headers', () => {
+  it('headers - match case- and whitespace-insensitively or by column letter, with blank and duplicate warnings', async () => {
+    const { spreadsheetId } = emulator.createSpreadsheet({
+      title: 'Master Sheet',
+      sheets: [{ title: 'Partners', rows: [['  Partner   ID ', 'Email', '', 'email', 'Notes'], ['p1', 'a@x.com', 'blank-col', 'b@x.com', 'n']] }],
+    });
+    const reader = await strategy().open(readRequest({ spreadsheetId, tabName: 'Partners', columns: ['partner id', 'EMAIL', 'C', 'E'] }));
+    expect(reader.warnings).toEqual([
+      'Master Sheet > Partners: column C has a blank header (row 1); it can only be mapped by its letter.',
+      'Master Sheet > Partners: the header "Email" appears in columns B, D (row 1); mappings by name read column B.',
+    ]);
+    expect(reader.columns.get('C')).toEqual({ label: 'C', letter: 'C' });
+    expect(reader.columns.get('E')).toEqual({ label: 'E (Notes)', letter: 'E' });
+    const rows = (await drain(reader)).flatMap((batch) => batch.rows);
+    expect(rows[0]?.values).toEqual({ 'partner id': 'p1', EMAIL: 'a@x.com', C: 'blank-col', E: 'n' });
+  });
+
+  it('headers - a header row other than 1 is honoured and the rows above it are not data', async () => {
+    const { spreadsheetId } = emulator.createSpreadsheet({ title: 'x', sheets: [{ title: 'T', rows: [['Report title'], [], ['ID', 'Name'], ['a', 'A'], ['b', 'B']] }] });
+    const rows = (await drain(await strategy().open(readRequest({ spreadsheetId, tabName: 'T', columns: ['ID', 'Name'], headerRow: 3 })))).flatMap((batch) => batch.rows);
+    expect(rows.map((row) => [row.address.row, row.values.ID])).toEqual([
+      [4, 'a'],
+      [5, 'b'],
+    ]);
+  });
+
+  it('headers - a renamed mapped column fails open with SOURCE_SCHEMA_MISMATCH naming the tab, column and headers found', async () => {
+    const { spreadsheetId } = emulator.createSpreadsheet({ title: 'Master Sheet', sheets: [{ title: 'Partners', rows: [['Partner ID', 'Brand'], ['p1', 'Acme']] }] });
+    const error = await rejectionOf(strategy().open(readRequest({ spreadsheetId, tabName: 'Partners', columns: ['Partner ID', 'Brand Name'] })));
+    expect(error).toBeInstanceOf(SourceError);
+    expect(error.code).toBe('SOURCE_SCHEMA_MISMATCH');
+    expect(error.message).toContain('Master Sheet > Partners: mapped column "Brand Name" is not in the header row (row 1) of tab "Partners". Headers found: A "Partner ID", B "Brand".');
+    expect(error.details).toMatchObject({ tab: 'Partners', missingColumns: ['Brand Name'] });
+  });
+
+  it('headers - a missing tab is SOURCE_NOT_FOUND listing the tabs', async () => {
+    const { spreadsheetId } = emulator.createSpreadsheet({ title: 'Master Sheet', sheets: [{ title: 'Partners' }, { title: 'Old', hidden: true }] });
+    const error = await rejectionOf(strategy().open(readRequest({ spreadsheetId, tabName: 'Staff', columns: ['ID'] })));
+    expect(error.code).toBe('SOURCE_NOT_FOUND');
+    expect(error.message).toContain('Tab "Staff" was not found in spreadsheet "Master Sheet"');
+    expect(error.message).toContain('Tabs found: "Partners", "Old" (hidden).');
+    // The tab is known missing from the metadata: no values request was made.
+    expect(emulator.requests.map((request) => request.method)).toEqual(['spreadsheets.get']);
+  });
+});
+
+describe('windows', () => {
+  it('windows - a 25,000-row tab is read in row windows, every row once and in order', async () => {
+    const rows = [['ID', 'N'], ...Array.from({ length: 25_000 }, (_, index) => [`r${index + 1}`, index + 1])];
+    const { spreadsheetId } = emulator.createSpreadsheet({ title: 'x', sheets: [{ title: 'Big', rows, columnCount: 2 }] });
+    const reader = await strategy({ windowRows: 3000 }).open(readRequest({ spreadsheetId, tabName: 'Big', columns: ['ID', 'N'], batchSize: 1000 }));
+    let count = 0;
+    let previous = 1;
+    let largest = 0;
+    for await (const batch of reader.batches()) {
+      largest = Math.max(largest, batch.rows.length);
+      for (const row of batch.rows) {
+        expect(row.address.row).toBe(previous + 1);
+        expect(row.values.N).toBe(row.address.row! - 1);
+        previous = row.address.row!;
+        count += 1;
+      }
+    }
+    expect(count).toBe(25_000);
+    expect(largest).toBe(1000);
+    const valueRequests = emulator.requests.filter((request) => request.method === 'values.batchGet');
+    // Rows 1-3001 with the header, then windows of 3000 up to row 25001: 1 + 8 requests.
+    expect(valueRequests).toHaveLength(9);
+    expect(valueRequests[0]?.ranges).toEqual(['Big!A1:B3001']);
+    expect(valueRequests[1]?.ranges).toEqual(['Big!A3002:B6001']);
+    expect(valueRequests.at(-1)?.ranges).toEqual(['Big!A24002:B25001']);
+  });
+});
+
+describe('incremental', () => {
+  it('incremental - reads only appended rows after the stored row count, with a checkpoint per batch', async () => {
+    const { spreadsheetId, sheets: created } = emulator.createSpreadsheet({ title: 'x', sheets: [{ title: 'Log', rows: [['ID'], ['a'], ['b'], ['c']] }] });
+    const sheetId = created[0]!.sheetId;
+    const sheets = strategy({ metadataTtlMs: 0 });
+    const first = await drain(await sheets.open(readRequest({ spreadsheetId, tabName: 'Log', columns: ['ID'], mode: 'incremental', batchSize: 2 })));
+    expect(first.map((batch) => batch.checkpoint)).toEqual([
+      { rowCount: 2, sheetId },
+      { rowCount: 3, sheetId },
+    ]);
+    emulator.appendRows(spreadsheetId, 'Log', [['d'], [], ['e']]);
+    emulator.resetCounters();
+    const second = await drain(await sheets.open(readRequest({ spreadsheetId, tabName: 'Log', columns: ['ID'], mode: 'incremental', state: first.at(-1)!.checkpoint ?? null })));
+    expect(second.flatMap((batch) => batch.rows).map((row) => [row.address.row, row.values.ID])).toEqual([
+      [5, 'd'],
+      [7, 'e'],
+    ]);
+    expect(second.at(-1)?.checkpoint).toEqual({ rowCount: 6, sheetId });
+    expect(emulator.requests.find((request) => request.method === 'values.batchGet')?.ranges).toEqual(['Log!A1:Z1', 'Log!A5:Z1000']);
+    const third = await drain(await sheets.open(readRequest({ spreadsheetId, tabName: 'Log', columns: ['ID'], mode: 'incremental', state: second.at(-1)!.checkpoint ?? null })));
+    expect(third).toEqual([]);
+  });
+
+  it('incremental - a cursor from a replaced tab reads from the top with a warning', async () => {
+    const { spreadsheetId } = emulator.createSpreadsheet({ title: 'x', sheets: [{ title: 'Log', rows: [['ID'], ['a']] }] });
+    const reader = await strategy().open(readRequest({ spreadsheetId, tabName: 'Log', columns: ['ID'], mode: 'incremental', state: { rowCount: 5, sheetId: 123 } }));
+    expect(reader.warnings?.some((warning) => warning.includes('sheetId changed'))).toBe(true);
+    expect((await drain(reader)).flatMap((batch) => batch.rows)).toHaveLength(1);
+  });
+
+  it('incremental - mode full ignores the state and reads everything', async () => {
+    const { spreadsheetId } = emulator.createSpreadsheet({ title: 'x', sheets: [{ title: 'Log', rows: [['ID'], ['a'], ['b']] }] });
+    const batches = await drain(await strategy().open(readRequest({ spreadsheetId, tabName: 'Log', columns: ['ID'], state: { rowCount: 1 } })));
+    expect(batches.flatMap((batch) => batch.rows)).toHaveLength(2);
+  });
+});
+
+describe('options', () => {
+  it('options - bad options are one ConfigurationError listing every path', () => {
+    let error: unknown;
+    try {
+      googleSheets({ windowRows: 0, retry: { retries: -1 }, valueRenderOption: 'FORMULA' as never });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).issues.map((issue) => issue.path)).toEqual(['client', 'windowRows', 'retry.retries', 'valueRenderOption']);
+  });
+
+  it('options - declares its type and capabilities', () => {
+    const sheets = strategy();
+    expect(sheets.type).toBe('google_sheet');
+    expect(sheets.capabilities).toEqual({ incremental: true, streaming: true, deletes: false, lookup: false });
+  });
+});

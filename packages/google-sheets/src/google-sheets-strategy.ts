@@ -1,0 +1,230 @@
+/**
+ * `googleSheets()`: the core `SyncStrategy` for Google Sheets tabs (data source type `google_sheet`).
+ */
+import { ConfigurationError, formatMessage, SourceError } from '@fieldsync/core';
+import type { ColumnLocation, DataSourceConfig, JsonValue, ReadRequest, SourceReader, SyncStrategy } from '@fieldsync/core';
+import { formatRange } from './a1-notation.js';
+import type { GoogleSheetsOptions } from './google-sheets-options.js';
+import { spreadsheetIdFrom, validateGoogleSheetsOptions } from './google-sheets-options.js';
+import type { QuotaBucket } from './quota-bucket.js';
+import { credentialIdentity, sharedQuotaBucket } from './quota-bucket.js';
+import { resolveColumns } from './resolve-columns.js';
+import type { SheetsClient } from './sheets-client.js';
+import { credentialsOfClient, sheetsClientFromAuth } from './sheets-client.js';
+import type { SheetCursor } from './sheet-reader.js';
+import { readSheetRows } from './sheet-reader.js';
+import { createSheetsRequester } from './sheets-requester.js';
+import type { SheetsRequester } from './sheets-requester.js';
+import type { SheetMetadata, SpreadsheetCache, SpreadsheetMetadata } from './spreadsheet-cache.js';
+import { createSpreadsheetCache } from './spreadsheet-cache.js';
+
+/** A `SyncStrategy` reading Google Sheets tabs. */
+export interface GoogleSheetsStrategy extends SyncStrategy {
+  readonly type: 'google_sheet';
+  /** The read budget this strategy uses (shared with others on the same credentials); resolved at the first read. */
+  quotaBucket(): QuotaBucket;
+}
+
+const UNLIMITED: QuotaBucket = {
+  requests: Number.POSITIVE_INFINITY,
+  intervalMs: 0,
+  waits: 0,
+  pending: 0,
+  acquire: (signal) => (signal?.aborted ? Promise.reject(signal.reason) : Promise.resolve(() => {})),
+};
+
+function spreadsheetIdOf(dataSource: DataSourceConfig, fallback: string | undefined): string {
+  const config = dataSource.connectorConfig;
+  const configured = config.spreadsheetId ?? config.spreadsheet_id;
+  if (typeof configured === 'string' && configured.trim() !== '') return spreadsheetIdFrom(configured);
+  if (fallback) return spreadsheetIdFrom(fallback);
+  throw new ConfigurationError(
+    formatMessage('google-sheets', `Data source "${dataSource.name}" names no spreadsheet.`, 'Set connectorConfig.spreadsheetId on the data source, or pass googleSheets({ spreadsheetId }).'),
+    { issues: [{ path: `dataSources.${dataSource.name}.connectorConfig.spreadsheetId`, message: 'is required for google_sheet sources' }] },
+  );
+}
+
+function findSheet(metadata: SpreadsheetMetadata, tabName: string): SheetMetadata {
+  const exact = metadata.sheets.find((sheet) => sheet.title === tabName);
+  if (exact) return exact;
+  const normal = (text: string) => text.trim().replace(/\s+/g, ' ').toLowerCase();
+  const loose = metadata.sheets.filter((sheet) => normal(sheet.title) === normal(tabName));
+  if (loose.length === 1) return loose[0]!;
+  const tabs = metadata.sheets.map((sheet) => `"${sheet.title}"${sheet.hidden ? ' (hidden)' : ''}`).join(', ');
+  throw new SourceError(
+    'SOURCE_NOT_FOUND',
+    formatMessage(
+      'google-sheets',
+      `Tab "${tabName}" was not found in spreadsheet "${metadata.title}" (${metadata.spreadsheetId}). Tabs found: ${tabs || 'none'}.`,
+      "If the tab was renamed, update the tab mapping's tabName to its new title.",
+    ),
+    { details: { spreadsheetId: metadata.spreadsheetId, tab: tabName, tabs: metadata.sheets.map((sheet) => sheet.title) } },
+  );
+}
+
+function readCursor(state: JsonValue | null, sheetId: number): { rowCount: number; warning?: string } {
+  if (state === null || typeof state !== 'object' || Array.isArray(state)) return { rowCount: 0 };
+  const cursor = state as Partial<SheetCursor>;
+  if (typeof cursor.rowCount !== 'number' || !Number.isInteger(cursor.rowCount) || cursor.rowCount < 0) {
+    return { rowCount: 0, warning: 'The stored incremental cursor is not a Google Sheets cursor; the tab is read from the top.' };
+  }
+  if (cursor.sheetId !== undefined && cursor.sheetId !== sheetId) {
+    return { rowCount: 0, warning: 'The tab was replaced since the last incremental sync (its sheetId changed); it is read from the top.' };
+  }
+  return { rowCount: cursor.rowCount };
+}
+
+/** Sheets locales are `en_US`; readers give BCP 47 (`en-US`). */
+function bcp47(locale: string | undefined): string | undefined {
+  return locale?.replaceAll('_', '-');
+}
+
+/**
+ * Creates the Google Sheets strategy.
+ *
+ * Reads each tab with one shared metadata request and one shared `values.batchGet` for the tabs
+ * opened together, in row windows for large tabs, typed (UNFORMATTED_VALUE, dates as serial
+ * numbers in the spreadsheet's time zone), within a read budget shared per credentials.
+ *
+ * @example
+ * const strategy = googleSheets({ client: google.sheets({ version: 'v4', auth }) });
+ * createSyncEngine({ store, strategies: [strategy], config });
+ */
+export function googleSheets(options: GoogleSheetsOptions): GoogleSheetsStrategy {
+  validateGoogleSheetsOptions(options);
+  const client: SheetsClient = options.client ?? sheetsClientFromAuth(options.auth!, options.rootUrl);
+  const credentials = options.auth ?? credentialsOfClient(client);
+  const windowRows = options.windowRows ?? 10_000;
+  let bucket: QuotaBucket | undefined;
+  let requester: SheetsRequester | undefined;
+  let cache: SpreadsheetCache | undefined;
+
+  function resolveBucket(): QuotaBucket {
+    if (bucket) return bucket;
+    const quota = options.quota;
+    if (quota === false) bucket = UNLIMITED;
+    else if (quota && 'acquire' in quota) bucket = quota;
+    else {
+      const identity = options.quotaKey ?? credentialIdentity(credentials);
+      const key: { identity?: string; object?: object } = {};
+      if (identity !== undefined) key.identity = identity;
+      else key.object = typeof credentials === 'object' && credentials !== null ? credentials : client;
+      bucket = sharedQuotaBucket(key, quota ?? {});
+    }
+    return bucket;
+  }
+
+  function reads(): { requester: SheetsRequester; cache: SpreadsheetCache } {
+    if (!requester || !cache) {
+      const email = (credentials as { email?: unknown } | undefined)?.email;
+      requester = createSheetsRequester({
+        client,
+        quota: resolveBucket(),
+        retry: options.retry ?? {},
+        valueRenderOption: options.valueRenderOption ?? 'UNFORMATTED_VALUE',
+        dateTimeRenderOption: options.dateTimeRenderOption ?? 'SERIAL_NUMBER',
+        ...(typeof email === 'string' ? { accountEmail: email } : {}),
+      });
+      cache = createSpreadsheetCache({ requester, metadataTtlMs: options.metadataTtlMs ?? 5000, coalesceMs: options.coalesceMs ?? 10 });
+    }
+    return { requester, cache };
+  }
+
+  async function open(request: ReadRequest): Promise<SourceReader> {
+    const spreadsheetId = spreadsheetIdOf(request.dataSource, options.spreadsheetId);
+    const { requester, cache } = reads();
+    const metadata = await cache.metadata(spreadsheetId, request.signal);
+    const sheet = findSheet(metadata, request.tab.tabName);
+    const label = `${metadata.title} > ${sheet.title}`;
+    const headerRow = request.tab.headerRow;
+    if (headerRow > sheet.rowCount) {
+      throw new SourceError(
+        'SOURCE_SCHEMA_MISMATCH',
+        formatMessage('google-sheets', `${label}: the header row ${headerRow} is past the tab's last row (${sheet.rowCount}).`, "Set the tab mapping's headerRow to the row that holds the column names."),
+        { details: { spreadsheetId, tab: sheet.title, headerRow } },
+      );
+    }
+    const warnings: string[] = [];
+    const incremental = request.tab.mode === 'incremental';
+    let consumed = 0;
+    if (incremental) {
+      const cursor = readCursor(request.state, sheet.sheetId);
+      consumed = cursor.rowCount;
+      if (cursor.warning) warnings.push(`${label}: ${cursor.warning}`);
+      if (headerRow + consumed > sheet.rowCount) {
+        warnings.push(`${label}: the tab has ${sheet.rowCount} rows but ${headerRow + consumed} were synced before; rows were deleted. Incremental mode only reads appended rows: run a full refresh.`);
+      }
+    }
+
+    const block = (startRow: number, endRow: number) => formatRange(sheet.title, { startRow, startColumn: 1, endRow, endColumn: sheet.columnCount });
+    const dataStart = headerRow + 1 + consumed;
+    const ranges: string[] = [];
+    let firstEnd: number;
+    if (consumed === 0) {
+      // The header row and the first window in one range.
+      firstEnd = Math.min(headerRow + windowRows, sheet.rowCount);
+      ranges.push(block(headerRow, firstEnd));
+    } else {
+      ranges.push(block(headerRow, headerRow));
+      firstEnd = Math.min(dataStart + windowRows - 1, sheet.rowCount);
+      if (dataStart <= sheet.rowCount) ranges.push(block(dataStart, firstEnd));
+      else firstEnd = dataStart - 1;
+    }
+    const valueRanges = await cache.readTogether(spreadsheetId, ranges, request.signal);
+    const headerValues = valueRanges[0]?.values ?? [];
+    const headers = headerValues[0] ?? [];
+    const resolution = resolveColumns(
+      headers,
+      request.columns.map((column) => column.sourceColumn),
+      { label, tabTitle: sheet.title, headerRow, columnCount: sheet.columnCount },
+    );
+    warnings.push(...resolution.warnings);
+    const firstRows = consumed === 0 ? headerValues.slice(1) : (valueRanges[1]?.values ?? []);
+    const columns = new Map<string, ColumnLocation>(resolution.columns.map((column) => [column.sourceColumn, column.location]));
+
+    let rows: typeof firstRows | undefined = firstRows;
+    const reader: SourceReader = {
+      label,
+      columns,
+      warnings,
+      batches() {
+        const plannedRows = rows ?? [];
+        rows = undefined;
+        return readSheetRows({
+          requester,
+          spreadsheetId,
+          sheetTitle: sheet.title,
+          sheetId: sheet.sheetId,
+          headerRow,
+          gridRowCount: sheet.rowCount,
+          gridColumnCount: sheet.columnCount,
+          windowRows,
+          columns: resolution.columns,
+          firstRows: plannedRows,
+          firstRowNumber: dataStart,
+          nextRowNumber: firstEnd + 1,
+          batchSize: Math.max(1, request.batchSize),
+          rowLimit: request.rowLimit,
+          incremental,
+          signal: request.signal,
+        });
+      },
+      async close() {
+        rows = undefined;
+      },
+    };
+    const timeZone = metadata.timeZone;
+    const locale = bcp47(metadata.locale);
+    return Object.assign(reader, timeZone ? { timeZone } : {}, locale ? { locale } : {});
+  }
+
+  return {
+    type: 'google_sheet',
+    capabilities: { incremental: true, streaming: true, deletes: false, lookup: false },
+    open,
+    quotaBucket: resolveBucket,
+    async dispose() {
+      cache?.clear();
+    },
+  };
+}

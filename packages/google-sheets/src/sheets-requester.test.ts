@@ -1,0 +1,172 @@
+import { SourceError } from '@fieldsync/core';
+import { google } from 'googleapis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { googleSheets } from './google-sheets-strategy.js';
+import { createQuotaBucket, credentialIdentity } from './quota-bucket.js';
+import { drain, emulatorClient, readRequest, rejectionOf, uniqueToken } from './test-harness.js';
+import { startSheetsEmulator } from './testing/sheets-emulator.js';
+import type { SheetsEmulator } from './testing/sheets-emulator.js';
+
+let emulator: SheetsEmulator;
+let spreadsheetId: string;
+
+beforeAll(async () => {
+  emulator = await startSheetsEmulator();
+});
+
+afterAll(async () => {
+  await emulator.close();
+});
+
+beforeEach(() => {
+  emulator.reset();
+  spreadsheetId = emulator.createSpreadsheet({ title: 'Master Sheet', sheets: [{ title: 'Partners', rows: [['ID', 'Name'], ['p1', 'Acme'], ['p2', 'Globex']] }] }).spreadsheetId;
+});
+
+const FAST_RETRY = { minTimeout: 1, maxTimeout: 5 };
+
+function open(options: { token?: string; retry?: false | typeof FAST_RETRY & { retries?: number } } = {}) {
+  const { client } = emulatorClient(emulator, options.token ?? uniqueToken());
+  const sheets = googleSheets({ client, quota: false, retry: options.retry ?? FAST_RETRY });
+  return sheets.open(readRequest({ spreadsheetId, tabName: 'Partners', columns: ['ID', 'Name'] }));
+}
+
+describe('retries', () => {
+  it('retry - one 429 then success is exactly 2 requests (googleapis does not retry as well)', async () => {
+    emulator.failNext({ status: 429, method: 'spreadsheets.get' });
+    const rows = (await drain(await open())).flatMap((batch) => batch.rows);
+    expect(rows).toHaveLength(2);
+    expect(emulator.requests.map((request) => [request.method, request.status])).toEqual([
+      ['spreadsheets.get', 429],
+      ['spreadsheets.get', 200],
+      ['values.batchGet', 200],
+    ]);
+  });
+
+  it('retry - 500 and 503 are retried with backoff', async () => {
+    emulator.failNext({ status: 500, method: 'values.batchGet' });
+    emulator.failNext({ status: 503, method: 'values.batchGet' });
+    await drain(await open());
+    expect(emulator.requests.map((request) => request.status)).toEqual([200, 500, 503, 200]);
+  });
+
+  it('retry - a dropped connection is retried', async () => {
+    emulator.failNext({ drop: true, method: 'values.batchGet' });
+    const rows = (await drain(await open())).flatMap((batch) => batch.rows);
+    expect(rows).toHaveLength(2);
+    expect(emulator.requests.map((request) => request.status)).toEqual([200, 0, 200]);
+  });
+
+  it('retry - exhausted retries of 429 fail with SOURCE_RATE_LIMITED after retries + 1 requests', async () => {
+    emulator.failNext({ status: 429, count: 10 });
+    const error = await rejectionOf(open({ retry: { ...FAST_RETRY, retries: 2 } }));
+    expect(error).toBeInstanceOf(SourceError);
+    expect(error.code).toBe('SOURCE_RATE_LIMITED');
+    expect(error.retryable).toBe(true);
+    expect(error.message).toContain('(429 after 3 attempts)');
+    expect(emulator.requestCount()).toBe(3);
+  });
+
+  it('retry - retry: false makes one request only', async () => {
+    emulator.failNext({ status: 503 });
+    const error = await rejectionOf(open({ retry: false }));
+    expect(error.code).toBe('SOURCE_UNAVAILABLE');
+    expect(emulator.requestCount()).toBe(1);
+  });
+});
+
+describe('fatal errors', () => {
+  it('errors - 401 is SOURCE_AUTH_FAILED, not retried, and never shows the token', async () => {
+    const token = uniqueToken('secret-token');
+    emulator.failNext({ status: 401 });
+    const error = await rejectionOf(open({ token }));
+    expect(error.code).toBe('SOURCE_AUTH_FAILED');
+    expect(error.status).toBe(401);
+    expect(error.message).toContain('spreadsheets.readonly');
+    expect(JSON.stringify({ message: error.message, details: error.details, cause: String(error.cause) })).not.toContain(token);
+    expect(emulator.requestCount()).toBe(1);
+  });
+
+  it('errors - 403 is SOURCE_PERMISSION_DENIED and says to share the sheet with the service account', async () => {
+    emulator.revokeAccess(spreadsheetId);
+    const error = await rejectionOf(open());
+    expect(error.code).toBe('SOURCE_PERMISSION_DENIED');
+    expect(error.message).toContain("Share the spreadsheet with the service account's email");
+    expect(error.message).toContain('The caller does not have permission');
+    expect(emulator.requestCount()).toBe(1);
+  });
+
+  it('errors - 404 is SOURCE_NOT_FOUND and says to check the spreadsheet id', async () => {
+    emulator.deleteSpreadsheet(spreadsheetId);
+    const error = await rejectionOf(open());
+    expect(error.code).toBe('SOURCE_NOT_FOUND');
+    expect(error.message).toBe(
+      `[fieldsync] [google-sheets] Spreadsheet ${spreadsheetId} was not found (404). Check the spreadsheet id in the data source (connectorConfig.spreadsheetId): it is the part of the sheet URL between /d/ and /edit.`,
+    );
+    expect(emulator.requestCount()).toBe(1);
+  });
+});
+
+describe('quota', () => {
+  it('quota - a small shared bucket makes reads wait instead of hitting the per-token quota', async () => {
+    const rows = [['ID'], ...Array.from({ length: 40 }, (_, index) => [`r${index}`])];
+    const { spreadsheetId: bigId } = emulator.createSpreadsheet({ title: 'Big', sheets: [{ title: 'A', rows, columnCount: 1, rowCount: 41 }, { title: 'B', rows, columnCount: 1, rowCount: 41 }] });
+    emulator.setQuota({ requests: 3, windowMs: 150 });
+    const quota = createQuotaBucket({ requests: 3, intervalMs: 150 });
+    const { client } = emulatorClient(emulator);
+    // Two strategies on the same credentials share the bucket passed to both.
+    const first = googleSheets({ client, quota, windowRows: 5, retry: false });
+    const second = googleSheets({ client, quota, windowRows: 5, retry: false });
+    const results = await Promise.all([
+      drain(await first.open(readRequest({ spreadsheetId: bigId, tabName: 'A', columns: ['ID'] }))),
+      drain(await second.open(readRequest({ spreadsheetId: bigId, tabName: 'B', columns: ['ID'] }))),
+    ]);
+    expect(results.map((batches) => batches.flatMap((batch) => batch.rows).length)).toEqual([40, 40]);
+    // 2 metadata + 2 first windows + 7 more windows per tab; none answered 429.
+    expect(emulator.requestCount()).toBe(18);
+    expect(emulator.requests.filter((request) => request.status !== 200)).toEqual([]);
+    expect(quota.waits).toBeGreaterThan(0);
+  });
+
+  it('quota - strategies on the same credentials share one bucket from the registry', () => {
+    const token = uniqueToken();
+    const one = emulatorClient(emulator, token);
+    const two = emulatorClient(emulator, token);
+    const three = emulatorClient(emulator);
+    const bucketOf = (client: typeof one.client) => googleSheets({ client, quota: { requests: 7 } }).quotaBucket();
+    expect(bucketOf(one.client)).toBe(bucketOf(two.client));
+    expect(bucketOf(one.client)).not.toBe(bucketOf(three.client));
+    expect(bucketOf(one.client).requests).toBe(7);
+  });
+
+  it('quota - the credential identity is a digest, never the token itself', () => {
+    const auth = new google.auth.OAuth2();
+    auth.setCredentials({ access_token: 'ya29.very-secret' });
+    const identity = credentialIdentity(auth);
+    expect(identity).toMatch(/^access:[0-9a-f]{32}$/);
+    expect(identity).not.toContain('very-secret');
+    expect(credentialIdentity({ email: 'sync@project.iam.gserviceaccount.com' })).toBe('account:sync@project.iam.gserviceaccount.com');
+  });
+});
+
+describe('auth', () => {
+  it('auth - reads through a google-auth-library client when no Sheets client is given, with a token refresh', async () => {
+    const strict = await startSheetsEmulator({ acceptedTokens: [] });
+    try {
+      const { spreadsheetId: id } = strict.createSpreadsheet({ title: 'x', sheets: [{ title: 'T', rows: [['ID'], ['1'], ['2']] }] });
+      const auth = new google.auth.OAuth2({ clientId: 'id', clientSecret: 'secret', endpoints: { oauth2TokenUrl: strict.tokenUrl } });
+      auth.setCredentials({ access_token: 'stale', refresh_token: uniqueToken('refresh') });
+      const sheets = googleSheets({ auth, rootUrl: strict.url, quota: false, retry: FAST_RETRY });
+      const rows = (await drain(await sheets.open(readRequest({ spreadsheetId: id, tabName: 'T', columns: ['ID'] })))).flatMap((batch) => batch.rows);
+      expect(rows.map((row) => row.values.ID)).toEqual(['1', '2']);
+      expect(strict.requests.map((request) => [request.method, request.status])).toEqual([
+        ['spreadsheets.get', 401],
+        ['token', 200],
+        ['spreadsheets.get', 200],
+        ['values.batchGet', 200],
+      ]);
+    } finally {
+      await strict.close();
+    }
+  });
+});

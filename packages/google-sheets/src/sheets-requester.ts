@@ -1,0 +1,104 @@
+/**
+ * Every Sheets call goes through here: it waits for the shared quota, calls the client with
+ * `{ retry: false }` (so googleapis does not retry as well), and retries 429, 5xx and network
+ * failures with exponential backoff and jitter (p-retry). Exactly one layer retries.
+ */
+import pRetry, { AbortError } from 'p-retry';
+import type { QuotaBucket } from './quota-bucket.js';
+import type { BatchGetResource, SheetsClient, SpreadsheetResource } from './sheets-client.js';
+import { isRetryableSheetsError, toSheetsSourceError } from './sheets-errors.js';
+
+/** How 429, 5xx and network failures are retried. */
+export interface SheetsRetryOptions {
+  /** Retries after the first attempt. @default 5 */
+  retries?: number;
+  /** Delay before the first retry, in ms; later ones grow by `factor`, times a random 1-2 (jitter). @default 2000 */
+  minTimeout?: number;
+  /** @default 60000 */
+  maxTimeout?: number;
+  /** @default 2 */
+  factor?: number;
+}
+
+/** What the requester reads with. */
+export interface SheetsRequesterOptions {
+  client: SheetsClient;
+  quota: QuotaBucket;
+  /** `false` turns retries off. */
+  retry: SheetsRetryOptions | false;
+  valueRenderOption: string;
+  dateTimeRenderOption: string;
+  /** Service account email, for the 403 message. */
+  accountEmail?: string;
+}
+
+/** The two reads the strategy makes. */
+export interface SheetsRequester {
+  metadata(spreadsheetId: string, signal?: AbortSignal): Promise<SpreadsheetResource>;
+  batchGet(spreadsheetId: string, ranges: string[], signal?: AbortSignal): Promise<BatchGetResource>;
+}
+
+/** The `fields` mask of the one metadata request: title, locale, time zone, and each sheet's id, title, visibility and grid size. */
+export const METADATA_FIELDS = 'spreadsheetId,properties(title,locale,timeZone),sheets(properties(sheetId,title,index,hidden,gridProperties(rowCount,columnCount)))';
+
+export function createSheetsRequester(options: SheetsRequesterOptions): SheetsRequester {
+  const retry = options.retry === false ? { retries: 0 } : options.retry;
+
+  async function call<T>(spreadsheetId: string, signal: AbortSignal | undefined, run: (callOptions: { retry: false; signal?: AbortSignal }) => Promise<T>): Promise<T> {
+    let attempts = 0;
+    const context = () => {
+      const result: { spreadsheetId: string; attempts?: number; accountEmail?: string } = { spreadsheetId };
+      if (attempts > 1) result.attempts = attempts;
+      if (options.accountEmail) result.accountEmail = options.accountEmail;
+      return result;
+    };
+    return pRetry(
+      async () => {
+        const release = await options.quota.acquire(signal);
+        attempts += 1;
+        try {
+          return await run(signal ? { retry: false, signal } : { retry: false });
+        } catch (error) {
+          if (signal?.aborted) throw error;
+          const sourceError = toSheetsSourceError(error, context());
+          if (!isRetryableSheetsError(sourceError)) throw new AbortError(sourceError);
+          throw sourceError;
+        } finally {
+          release();
+        }
+      },
+      {
+        retries: retry.retries ?? 5,
+        minTimeout: retry.minTimeout ?? 2000,
+        maxTimeout: retry.maxTimeout ?? 60_000,
+        factor: retry.factor ?? 2,
+        randomize: true,
+        ...(signal ? { signal } : {}),
+      },
+    );
+  }
+
+  return {
+    metadata(spreadsheetId, signal) {
+      return call(spreadsheetId, signal, async (callOptions) => {
+        const response = await options.client.spreadsheets.get({ spreadsheetId, includeGridData: false, fields: METADATA_FIELDS }, callOptions);
+        return response.data;
+      });
+    },
+    batchGet(spreadsheetId, ranges, signal) {
+      return call(spreadsheetId, signal, async (callOptions) => {
+        const response = await options.client.spreadsheets.values.batchGet(
+          {
+            spreadsheetId,
+            ranges,
+            majorDimension: 'ROWS',
+            valueRenderOption: options.valueRenderOption,
+            dateTimeRenderOption: options.dateTimeRenderOption,
+          },
+          callOptions,
+        );
+        return response.data;
+      });
+    },
+  };
+}
