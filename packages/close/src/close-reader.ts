@@ -128,13 +128,13 @@ export function createCloseReader(options: CloseReaderOptions): SourceReader {
         if (read >= rowLimit) break pages;
       }
       if (!page.hasMore || page.data.length === 0) break;
+      const first = parseCloseTimestamp(page.data[0]?.date_updated);
       const last = parseCloseTimestamp(page.data[page.data.length - 1]?.date_updated);
-      const lastMinute = last === null ? null : floorToMinute(last);
-      if (sorted && lastMinute !== null && (startMinute === null || lastMinute > startMinute)) {
+      if (sorted && first !== null && last !== null && floorToMinute(last) > floorToMinute(first)) {
         // Restart the sorted listing at the newest minute seen (records already read there are
         // skipped by id and date), so `_skip` stays small and edits made while paging cannot shift
         // an unread record into pages already read.
-        startMinute = lastMinute;
+        startMinute = floorToMinute(last);
         skip = 0;
       } else {
         skip += page.data.length;
