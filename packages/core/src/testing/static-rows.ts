@@ -1,6 +1,7 @@
-import { FieldsyncError, SourceError, formatMessage } from '../errors.js';
+import { SourceError, formatMessage } from '../errors.js';
 import type { ColumnLocation, DeletedRecord, ReadRequest, SourceBatch, SourceReader, SourceRow, SyncStrategy } from '../strategy.js';
 import { columnLetter } from '../strategies/column-letters.js';
+import { readAbortedError } from '../strategies/read-aborted.js';
 
 /** Options of {@link staticRows}. */
 export interface StaticRowsOptions {
@@ -33,11 +34,6 @@ export interface StaticRowsStrategy extends SyncStrategy {
 
 const SCOPE = 'static-rows';
 
-/** The error a read throws once its signal is aborted. */
-export function abortError(scope: string, reason?: unknown): FieldsyncError {
-  return new FieldsyncError('SYNC_ABORTED', formatMessage(scope, 'The read was aborted.', 'Start the sync again when you want it to run.'), reason === undefined ? {} : { cause: reason });
-}
-
 function headersOf(rows: ReadonlyArray<Record<string, unknown>>, declared: string[] | undefined): string[] {
   if (declared) return [...declared];
   const seen = new Set<string>();
@@ -67,7 +63,7 @@ export function staticRows(options: StaticRowsOptions): StaticRowsStrategy {
 
   async function open(request: ReadRequest): Promise<SourceReader> {
     const tabName = request.tab.tabName;
-    if (request.signal.aborted) throw abortError(SCOPE, request.signal.reason);
+    if (request.signal.aborted) throw readAbortedError(SCOPE, request.signal.reason);
     const tabRows = tabs.get(tabName);
     if (!tabRows) {
       throw new SourceError('SOURCE_NOT_FOUND', formatMessage(SCOPE, `No tab named '${tabName}'. Tabs: ${[...tabs.keys()].map((name) => `'${name}'`).join(', ') || '(none)'}.`, 'Pass its rows in staticRows({ tabs }) or fix tabName in the mapping.'), {
@@ -107,12 +103,12 @@ export function staticRows(options: StaticRowsOptions): StaticRowsStrategy {
         batch.push({ values, address: key === undefined ? { row: index + 2 } : { row: index + 2, id: key } });
         taken += 1;
         if (batch.length === batchSize) {
-          if (request.signal.aborted) throw abortError(SCOPE, request.signal.reason);
+          if (request.signal.aborted) throw readAbortedError(SCOPE, request.signal.reason);
           yield { rows: batch };
           batch = [];
         }
       }
-      if (request.signal.aborted) throw abortError(SCOPE, request.signal.reason);
+      if (request.signal.aborted) throw readAbortedError(SCOPE, request.signal.reason);
       const deletions: DeletedRecord[] = deletedKeys.map((key) => ({ key }));
       if (batch.length > 0 || deletions.length > 0) yield deletions.length > 0 ? { rows: batch, deleted: deletions } : { rows: batch };
     }

@@ -1,0 +1,2 @@
+export { csvFile } from './csv-file.js';
+export type { CsvFileOptions } from './csv-file.js';
