@@ -5,6 +5,7 @@
 import { columnMappingSchema, dataSourceSchema, tabMappingSchema } from '@fieldsync/core';
 import type { JsonValue, ReadRequest, SourceBatch, SourceReader } from '@fieldsync/core';
 import { google } from 'googleapis';
+import type { Auth, sheets_v4 } from 'googleapis';
 import type { SheetsEmulator } from './testing/sheets-emulator.js';
 
 let tokenCounter = 0;
@@ -16,7 +17,7 @@ export function uniqueToken(prefix = 'token'): string {
 }
 
 /** The real googleapis Sheets client on the emulator, with offline OAuth2 credentials. */
-export function emulatorClient(emulator: SheetsEmulator, token: string = uniqueToken()) {
+export function emulatorClient(emulator: SheetsEmulator, token: string = uniqueToken()): { client: sheets_v4.Sheets; auth: Auth.OAuth2Client; token: string } {
   const auth = new google.auth.OAuth2();
   auth.setCredentials({ access_token: token });
   return { client: google.sheets({ version: 'v4', auth, rootUrl: emulator.url }), auth, token };
