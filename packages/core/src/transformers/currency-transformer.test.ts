@@ -178,3 +178,16 @@ describe('currency - more input forms', () => {
     expect(amountOf('$250', { inputUnit: 'minor', unit: 'minor' })).toBe(25000);
   });
 });
+
+describe('currency - junk cells', () => {
+  // Regression: an exponent pattern with \d+\.?\d* backtracked quadratically on long digit runs.
+  it('rejects overly long text up front', () => {
+    const result = run(`${'1'.repeat(20_000)}x`);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error).toMatch(/too long/);
+  });
+
+  it('still reads long but plausible amounts', () => {
+    expect(amountOf(`$${'9'.repeat(15)}.99`)).toBe(999999999999999.99);
+  });
+});

@@ -14,6 +14,7 @@ import {
   type DecimalText,
 } from './parse-decimal.js';
 
+const MAX_TEXT_LENGTH = 200;
 const DOLLAR_CODES = ['USD', 'CAD', 'AUD', 'NZD', 'HKD', 'SGD', 'MXN', 'TWD', 'ARS', 'CLP', 'COP'];
 
 /** Currency markers and the ISO codes each may stand for, longest first so `US$` wins over `$`. */
@@ -228,6 +229,8 @@ function transformCurrency(value: unknown, context: TransformContext<CurrencyTra
     return toResult(major, value, options, options.currency);
   }
   if (typeof value !== 'string') return failure('currency', `${describeValue(value)} is not an amount.`, 'Send a number or amount text such as "$1,234.56".');
+  // No amount is this long; the cap keeps parsing linear-time on junk cells.
+  if (value.length > MAX_TEXT_LENGTH) return failure('currency', `${describeValue(value)} is too long to be an amount.`, 'Check that the column holds amounts.');
   const split = splitMarkers(value);
   if (!split.ok) return failure('currency', `Cannot read ${describeValue(value)} as an amount: ${split.reason}.`, 'Send amounts such as "$1,234.56", "1.234,56 €" or "(1,234.56)".');
   const { marker } = split;

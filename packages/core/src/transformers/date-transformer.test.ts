@@ -235,3 +235,11 @@ describe('date - empty and odd input', () => {
     expect(instantOf('2024-01-31 12:00', {}, { timeZone: 'Not/AZone' })).toBe('2024-01-31T12:00:00.000Z');
   });
 });
+
+describe('date - junk cells', () => {
+  it('rejects overly long text up front', () => {
+    const result = run(`2024-01-01${' '.repeat(5_000)}x`);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error).toMatch(/too long/);
+  });
+});

@@ -10,6 +10,7 @@ const DAY_MS = 86_400_000;
 /** 1899-12-30T00:00 as if UTC: day 0 of Google Sheets (and Excel 1900) serial numbers. */
 const SERIAL_EPOCH_MS = Date.UTC(1899, 11, 30);
 const MAX_EPOCH_MS = 8.64e15;
+const MAX_TEXT_LENGTH = 200;
 
 const formatSchema = z.string().min(1).check((context) => {
   const compiled = compileDateFormat(context.value);
@@ -162,6 +163,8 @@ function transformDate(value: unknown, context: TransformContext<DateTransformer
     return failure('date', `${describeValue(value)} is not a date.`, 'Send date text, a Date, or a number (serial date or epoch time).');
   }
   const text = value.trim();
+  // No date text is this long; the cap keeps regular expressions linear-time on junk cells.
+  if (text.length > MAX_TEXT_LENGTH) return failure('date', `${describeValue(value)} is too long to be a date.`, expectedText(options));
   if (options.epoch && /^-?\d+(\.\d+)?$/.test(text)) return fromNumber(Number(text), value, options, timeZone);
   const result = readText(text, options, normalizeLocale(options.locale) ?? normalizeLocale(context.locale));
   if (result === undefined) return failure('date', `Cannot read ${describeValue(value)} as a date.`, expectedText(options));

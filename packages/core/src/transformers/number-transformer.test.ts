@@ -84,3 +84,12 @@ describe('number', () => {
     expect(run(value)).toEqual({ ok: true, value: null });
   });
 });
+
+describe('number - junk cells', () => {
+  it('rejects overly long text up front and reads numbers of ordinary length', () => {
+    const result = run(`${'1'.repeat(20_000)}x`);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error).toMatch(/too long/);
+    expect(numberOf(`0.${'1'.repeat(300)}`)).toBe(0.1111111111111111);
+  });
+});

@@ -4,6 +4,8 @@ import { defineTransformer, failure } from './define-transformer.js';
 import { describeValue } from './describe-value.js';
 import { decimalToNumber, negateDecimal, normalizeLocale, numberToDecimal, parseDecimalText, separatorsForLocale, shiftDecimal, type DecimalText } from './parse-decimal.js';
 
+const MAX_TEXT_LENGTH = 400;
+
 /** Options of the `number` transformer. */
 export const numberTransformerOptionsSchema = z
   .strictObject({
@@ -90,6 +92,8 @@ function transformNumber(value: unknown, context: TransformContext<NumberTransfo
     if (!Number.isFinite(number)) return failure('number', `${describeValue(value)} is not a finite number.`, 'Send a finite number or number text.');
     decimal = numberToDecimal(number);
   } else if (typeof value === 'string') {
+    // No number is this long; the cap keeps parsing linear-time on junk cells.
+    if (value.length > MAX_TEXT_LENGTH) return failure('number', `${describeValue(value)} is too long to be a number.`, 'Check that the column holds numbers.');
     const locale = normalizeLocale(options.locale) ?? normalizeLocale(context.locale);
     const read = readNumberText(value, locale);
     if (!read.ok) {

@@ -95,7 +95,7 @@ function stripLeadingZeros(integer: string): string {
 export function parseDecimalText(text: string, separators?: DecimalSeparators): DecimalParseResult {
   const body = normalizeSeparatorCharacters(text.trim());
   if (body === '') return { ok: false, reason: 'there are no digits' };
-  if (/^(\d+\.?\d*|\.\d+)e[+-]?\d+$/i.test(body)) {
+  if (/^(?:\d+(?:\.\d*)?|\.\d+)e[+-]?\d+$/i.test(body)) {
     const value = Number(body);
     if (!Number.isFinite(value)) return { ok: false, reason: 'the number is too large' };
     return { ok: true, decimal: numberToDecimal(value) };
