@@ -90,6 +90,7 @@ export function createCloseReader(options: CloseReaderOptions): SourceReader {
         yield deleted.length > 0 ? { rows, deleted } : { rows };
         rows = [];
         deleted = [];
+        checkAborted();
       }
     }
     if (rows.length > 0 || deleted.length > 0) yield deleted.length > 0 ? { rows, deleted } : { rows };
@@ -124,6 +125,7 @@ export function createCloseReader(options: CloseReaderOptions): SourceReader {
         if (rows.length >= request.batchSize || read >= rowLimit) {
           yield { rows, ...checkpoint() };
           rows = [];
+          checkAborted();
         }
         if (read >= rowLimit) break pages;
       }
