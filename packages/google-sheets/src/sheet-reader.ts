@@ -58,6 +58,7 @@ export async function* readSheetRows(plan: SheetRowsPlan): AsyncGenerator<Source
     return batch;
   };
 
+  plan.signal.throwIfAborted();
   for (;;) {
     for (let offset = 0; offset < rows.length && yielded < limit; offset += 1) {
       const cells = rows[offset];
@@ -65,7 +66,11 @@ export async function* readSheetRows(plan: SheetRowsPlan): AsyncGenerator<Source
       buffer.push(toSourceRow(cells!, rowNumber + offset, plan.columns));
       lastRow = rowNumber + offset;
       yielded += 1;
-      if (buffer.length >= plan.batchSize) yield take();
+      if (buffer.length >= plan.batchSize) {
+        yield take();
+        // Rows of a window are in memory: stop between batches when the read was aborted.
+        plan.signal.throwIfAborted();
+      }
     }
     if (yielded >= limit || nextRowNumber > plan.gridRowCount) break;
     plan.signal.throwIfAborted();
