@@ -17,6 +17,8 @@ export interface BuildBatchInput {
   existing: ReadonlyMap<string, ExistingEntity>;
   changedBy: string | null;
   now: Date;
+  /** Build the per-field preview too (dry runs and `collectChanges`). */
+  preview: boolean;
 }
 
 export interface BuiltBatch {
@@ -88,7 +90,7 @@ export function buildBatch(input: BuildBatchInput): BuiltBatch {
     if (change.type === 'create') creates.push({ key: change.key, values });
     else updates.push({ id: change.entityId as string, key: change.key, values });
     for (const field of change.fields) lineage.push(lineageRow(change, field));
-    previews.push({
+    if (input.preview) previews.push({
       entity: plan.entity,
       keyField: plan.keyField,
       keyValue: change.key,
@@ -106,7 +108,7 @@ export function buildBatch(input: BuildBatchInput): BuiltBatch {
       deletes.push({ id: existing.id, key: record.key });
       const field: FieldChange = { field: plan.keyField, previous: record.key, next: null, reason: 'delete' };
       lineage.push({ ...lineageRow({ key: record.key, entityId: existing.id, address }, field), sourceRef: `${source.label}, id ${record.key} (deleted)` });
-      previews.push({ entity: plan.entity, keyField: plan.keyField, keyValue: record.key, type: 'delete', entityId: existing.id, fields: [{ ...field, sourceRef: null }] });
+      if (input.preview) previews.push({ entity: plan.entity, keyField: plan.keyField, keyValue: record.key, type: 'delete', entityId: existing.id, fields: [{ ...field, sourceRef: null }] });
     } else {
       const marker = plan.tab.deleteMarkerField as string;
       if (existing.values[marker] !== null && existing.values[marker] !== undefined) continue; // already marked
@@ -114,7 +116,7 @@ export function buildBatch(input: BuildBatchInput): BuiltBatch {
       updates.push({ id: existing.id, key: record.key, values: { [marker]: field.next } });
       marked += 1;
       lineage.push({ ...lineageRow({ key: record.key, entityId: existing.id, address }, field), sourceRef: `${source.label}, id ${record.key} (deleted)` });
-      previews.push({ entity: plan.entity, keyField: plan.keyField, keyValue: record.key, type: 'update', entityId: existing.id, fields: [{ ...field, sourceRef: null }] });
+      if (input.preview) previews.push({ entity: plan.entity, keyField: plan.keyField, keyValue: record.key, type: 'update', entityId: existing.id, fields: [{ ...field, sourceRef: null }] });
     }
   }
 

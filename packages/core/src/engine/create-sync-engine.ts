@@ -148,6 +148,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
               conflicts: [],
               warnings: [],
               failure: describeError(error),
+              timings: { read: 0, transform: 0, load: 0, reconcile: 0, write: 0, total: 0 },
             };
           }
         }),

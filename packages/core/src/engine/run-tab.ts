@@ -8,7 +8,7 @@ import type { JsonValue } from '../values.js';
 import { buildBatch } from './build-batch.js';
 import type { TabPlan } from './tab-plan.js';
 import { transformRows } from './transform-rows.js';
-import type { ChangePreview, LogEvent, SyncOptions, SyncResult } from './types.js';
+import type { ChangePreview, LogEvent, PhaseTimings, SyncOptions, SyncResult } from './types.js';
 
 export interface RunTabContext {
   store: Store;
@@ -58,6 +58,16 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
   const warnings: string[] = [];
   const previews: ChangePreview[] = [];
   const conflicts: PendingConflict[] = [];
+  const timings: PhaseTimings = { read: 0, transform: 0, load: 0, reconcile: 0, write: 0, total: 0 };
+  const startedAt = performance.now();
+  const timed = async <T>(phase: Exclude<keyof PhaseTimings, 'total'>, work: () => Promise<T> | T): Promise<T> => {
+    const start = performance.now();
+    try {
+      return await work();
+    } finally {
+      timings[phase] += performance.now() - start;
+    }
+  };
   const collect = dryRun || (options.collectChanges ?? false);
   const recordErrors = (batchErrors: RowError[]) => {
     stats.errorCount += batchErrors.length;
@@ -87,7 +97,7 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
     heartbeat.unref?.();
 
     const state: JsonValue | null = plan.tab.mode === 'incremental' && !options.fullRefresh ? await store.getState(plan.tab.id) : null;
-    reader = await plan.strategy.open({
+    reader = await timed('read', () => plan.strategy.open({
       dataSource: plan.dataSource,
       tab: plan.tab,
       columns: plan.columns.map((column) => column.mapping),
@@ -96,7 +106,8 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
       signal,
       ...(options.rowLimit !== undefined && { rowLimit: options.rowLimit }),
       ...(options.ids !== undefined && { ids: options.ids }),
-    });
+    }));
+    const openedReader = reader;
     warnings.push(...(reader.warnings ?? []));
     const source = {
       label: reader.label,
@@ -108,52 +119,64 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
     let batchNumber = 0;
     let remaining = options.rowLimit ?? Number.POSITIVE_INFINITY;
 
-    for await (const sourceBatch of reader.batches()) {
-      if (signal.aborted) throw abortError();
-      const sourceRows = sourceBatch.rows.length > remaining ? sourceBatch.rows.slice(0, remaining) : sourceBatch.rows;
-      remaining -= sourceRows.length;
-      batchNumber += 1;
-      const transformed = transformRows(plan, source, sourceRows, seenKeys);
-      recordErrors(transformed.errors);
-      const deleted = sourceBatch.deleted ?? [];
-      const keys = [...transformed.rows.map((row) => row.key), ...deleted.map((record) => record.key)];
-      const existing: Map<string, ExistingEntity> =
-        keys.length === 0 ? new Map() : await store.loadEntities({ entity: plan.entity, keyField: plan.keyField, keys, fields: plan.loadFields, withOwners: plan.withOwners });
-      const decided = context.reconciler.reconcile({
-        entity: plan.entity,
-        keyField: plan.keyField,
-        dataSourceId: plan.dataSource.id,
-        rows: transformed.rows,
-        existing,
-        rules: plan.rules,
-        priorityOf: plan.priorityOf,
-        forceOverwrite: options.forceOverwrite ?? false,
-      });
-      const built = buildBatch({ plan, source, runId, changes: decided.changes, conflicts: decided.conflicts, deleted, existing, changedBy: options.triggeredBy ?? null, now: new Date() });
-      const delta: RunStats = {
-        ...emptyStats(),
-        ...built.stats,
-        rowsProcessed: sourceRows.length,
-        rowsSkipped: transformed.skipped,
-        rowsUnchanged: transformed.rows.length - countRowChanges(built.previews, transformed.rows.length),
-        errorCount: transformed.errors.length,
-      };
-      if (!dryRun) {
-        const written = await store.applyBatch({ ...built.batch, stats: delta, ...(sourceBatch.checkpoint !== undefined && { checkpoint: sourceBatch.checkpoint }) });
-        delta.conflictCount = written.conflicts;
+    const iterator = openedReader.batches()[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        const next = await timed('read', () => iterator.next());
+        if (next.done) break;
+        const sourceBatch = next.value;
+        if (signal.aborted) throw abortError();
+        const sourceRows = sourceBatch.rows.length > remaining ? sourceBatch.rows.slice(0, remaining) : sourceBatch.rows;
+        remaining -= sourceRows.length;
+        batchNumber += 1;
+        const transformed = await timed('transform', () => transformRows(plan, source, sourceRows, seenKeys));
+        recordErrors(transformed.errors);
+        const deleted = sourceBatch.deleted ?? [];
+        const keys = [...transformed.rows.map((row) => row.key), ...deleted.map((record) => record.key)];
+        const existing: Map<string, ExistingEntity> =
+          keys.length === 0 ? new Map() : await timed('load', () => store.loadEntities({ entity: plan.entity, keyField: plan.keyField, keys, fields: plan.loadFields, withOwners: plan.withOwners }));
+        const reconcileStart = performance.now();
+        const decided = context.reconciler.reconcile({
+          entity: plan.entity,
+          keyField: plan.keyField,
+          dataSourceId: plan.dataSource.id,
+          rows: transformed.rows,
+          existing,
+          rules: plan.rules,
+          priorityOf: plan.priorityOf,
+          forceOverwrite: options.forceOverwrite ?? false,
+        });
+        const built = buildBatch({ plan, source, runId, changes: decided.changes, conflicts: decided.conflicts, deleted, existing, changedBy: options.triggeredBy ?? null, now: new Date(), preview: collect });
+        timings.reconcile += performance.now() - reconcileStart;
+        const delta: RunStats = {
+          ...emptyStats(),
+          ...built.stats,
+          rowsProcessed: sourceRows.length,
+          rowsSkipped: transformed.skipped,
+          rowsUnchanged: decided.unchanged,
+          errorCount: transformed.errors.length,
+        };
+        if (!dryRun) {
+          const written = await timed('write', () => store.applyBatch({ ...built.batch, stats: delta, ...(sourceBatch.checkpoint !== undefined && { checkpoint: sourceBatch.checkpoint }) }));
+          delta.conflictCount = written.conflicts;
+        }
+        addStats(stats, { ...delta, errorCount: 0 });
+        if (collect) {
+          previews.push(...built.previews);
+          conflicts.push(...decided.conflicts);
+        }
+        options.onProgress?.({ runId, tabMappingId: plan.tab.id, batch: batchNumber, stats: { ...stats } });
+        if (remaining <= 0) break;
       }
-      addStats(stats, { ...delta, errorCount: 0 });
-      if (collect) {
-        previews.push(...built.previews);
-        conflicts.push(...decided.conflicts);
-      }
-      options.onProgress?.({ runId, tabMappingId: plan.tab.id, batch: batchNumber, stats: { ...stats } });
-      if (remaining <= 0) break;
+    } finally {
+      // Ends the source's generator (closing its streams) when the loop stops early.
+      await iterator.return?.();
     }
 
     run = await store.finishRun(runId, { status: 'completed', stats, errors, warnings });
     context.log({ level: 'info', message: `Run completed: ${stats.rowsProcessed} processed, ${stats.rowsCreated} created, ${stats.rowsUpdated} updated.`, runId, tabMappingId: plan.tab.id });
-    return { success: true, syncRunId: runId, tabMappingId: plan.tab.id, dryRun, stats: { ...stats, errors }, changes: previews, conflicts, warnings };
+    timings.total = performance.now() - startedAt;
+    return { success: true, syncRunId: runId, tabMappingId: plan.tab.id, dryRun, stats: { ...stats, errors }, changes: previews, conflicts, warnings, timings };
   } catch (error) {
     const failure = describeError(signal.aborted && !FieldsyncError.isInstance(error) ? abortError() : error);
     if (run) {
@@ -169,11 +192,4 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
     await reader?.close?.().catch(() => undefined);
     await lock?.release().catch(() => undefined);
   }
-}
-
-/** Source rows that changed their entity (creates and updates; deletions are not rows). */
-function countRowChanges(previews: ChangePreview[], rowCount: number): number {
-  let changed = 0;
-  for (const preview of previews) if (preview.type !== 'delete' && preview.fields.some((field) => field.reason !== 'delete')) changed += 1;
-  return Math.min(changed, rowCount);
 }

@@ -107,6 +107,22 @@ export interface SyncResult {
   warnings: string[];
   /** Set when `success` is false. */
   failure?: { code: string; message: string };
+  /** Milliseconds spent in each phase, for finding where a slow sync spends its time. */
+  timings: PhaseTimings;
+}
+
+/** Time per pipeline phase, in milliseconds, summed over batches. */
+export interface PhaseTimings {
+  /** Waiting for the source (open and every batch). */
+  read: number;
+  transform: number;
+  /** `store.loadEntities`. */
+  load: number;
+  /** Reconcile, derive and build the batch. */
+  reconcile: number;
+  /** `store.applyBatch`. */
+  write: number;
+  total: number;
 }
 
 /** The engine: one per app, shared by every sync. */
