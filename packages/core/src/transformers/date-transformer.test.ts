@@ -155,6 +155,14 @@ describe('date - explicit formats', () => {
     expect(valueOf('2024-01-02', options)).toBe('2024-01-02');
   });
 
+  it('does not fall back to guessing another order when an explicit format is given', () => {
+    const result = run('02/13/2024', { format: 'DD/MM/YYYY' });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error).toMatch(/no month 13/);
+    expect(run('Jan 5, 2024', { format: 'DD.MM.YYYY' }).ok).toBe(false);
+    expect(valueOf('Jan 5, 2024')).toBe('2024-01-05');
+  });
+
   it('names the expected format when the text does not match or is no real date', () => {
     for (const text of ['2024/01/31x', '30.02.2024']) {
       const result = run(text, { format: 'DD.MM.YYYY' });

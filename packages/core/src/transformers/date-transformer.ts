@@ -20,7 +20,7 @@ const formatSchema = z.string().min(1).check((context) => {
 /** Options of the `date` transformer. */
 export const dateTransformerOptionsSchema = z.strictObject({
   /**
-   * Format(s) the text is written in, tried in order before ISO 8601 and the common forms.
+   * Format(s) the text is written in, tried in order; ISO 8601 is accepted too, other forms are not.
    * Tokens: `YYYY YY MMMM MMM MM M DD D Do dddd ddd HH H hh h mm m ss s SSS A Z`, `[literal]`.
    * @default none: ISO 8601 and common display forms (`1/31/2024`, `31.01.2024`, `Jan 31, 2024`)
    * @example { format: 'DD.MM.YYYY' } or { format: ['MM/DD/YYYY', 'MMM D, YYYY'] }
@@ -144,6 +144,9 @@ function readText(text: string, options: DateTransformerOptions, locale: string 
   const iso = parseIsoDateText(text);
   if (iso?.ok) return iso;
   firstInvalid ??= iso;
+  // With explicit formats, guessing a display form could read 02/13/2024 month-first in a
+  // DD/MM/YYYY column; only unambiguous ISO text is accepted besides the formats.
+  if (formats.length > 0) return firstInvalid;
   const common = parseCommonDateText(text, isDayFirst(locale));
   if (common?.ok) return common;
   return firstInvalid ?? common;

@@ -25,6 +25,7 @@ describe('number', () => {
     ['-7%', {}, -0.07],
     ['7', { percent: true }, 0.07],
     ['0.1', { percent: true }, 0.001],
+    ['7%', { percent: true }, 0.07], // divided once, not twice
     ['1.5e3', {}, 1500],
     ['  42  ', {}, 42],
     ['0007', {}, 7],
