@@ -30,6 +30,8 @@ type CloseRecord = Record<string, unknown> & { id?: unknown; date_updated?: unkn
 interface Page {
   data: CloseRecord[];
   hasMore: boolean;
+  /** `total_results` (leads and opportunities only). */
+  totalResults: number | null;
 }
 
 /** Reads one tab: lookups by id, or pages sorted by `date_updated` with the incremental cursor. */
@@ -64,13 +66,13 @@ export function createCloseReader(options: CloseReaderOptions): SourceReader {
       query._order_by = 'date_updated';
       if (startMinute !== null) query.date_updated__gte = new Date(startMinute).toISOString();
     }
-    const body = await client.request<{ data?: unknown; has_more?: unknown }>({ path: `/${objectType}/`, query, ...signalOption });
+    const body = await client.request<{ data?: unknown; has_more?: unknown; total_results?: unknown }>({ path: `/${objectType}/`, query, ...signalOption });
     if (!Array.isArray(body.data)) {
       throw new SourceError('SOURCE_INVALID_RESPONSE', formatMessage('close', `Close answered GET /${objectType}/ without a data array.`, 'Check the baseUrl option points at the Close API.'), {
         details: { path: `/${objectType}/` },
       });
     }
-    return { data: body.data.filter((item): item is CloseRecord => typeof item === 'object' && item !== null && typeof (item as CloseRecord).id === 'string'), hasMore: body.has_more === true };
+    return { data: body.data.filter((item): item is CloseRecord => typeof item === 'object' && item !== null && typeof (item as CloseRecord).id === 'string'), hasMore: body.has_more === true, totalResults: typeof body.total_results === 'number' ? body.total_results : null };
   };
 
   async function* lookup(ids: ReadonlyArray<string>): AsyncGenerator<SourceBatch> {
@@ -113,10 +115,15 @@ export function createCloseReader(options: CloseReaderOptions): SourceReader {
 
     let startMinute = tracker.startMinute;
     let skip = 0;
+    let previousTotal: number | null = null;
     pages: for (;;) {
       checkAborted();
       const limit = Math.min(options.pageSize, Math.max(1, rowLimit - read));
       const page = await readPage(sorted ? startMinute : null, skip, limit);
+      // Fewer results than the previous page of the same listing: something was deleted under
+      // the pages, so `_skip` may have jumped over a record. Keep the cursor where it is.
+      if (page.totalResults !== null && previousTotal !== null && page.totalResults < previousTotal) tracker.freeze();
+      previousTotal = page.totalResults;
       for (const record of page.data) {
         const decision = tracker.accept(String(record.id), parseCloseTimestamp(record.date_updated));
         if (decision !== 'read') continue;
@@ -138,6 +145,7 @@ export function createCloseReader(options: CloseReaderOptions): SourceReader {
         // an unread record into pages already read.
         startMinute = floorToMinute(last);
         skip = 0;
+        previousTotal = null;
       } else {
         skip += page.data.length;
       }

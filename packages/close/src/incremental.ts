@@ -50,6 +50,8 @@ export interface IncrementalTracker {
   accept(id: string, dateUpdated: number | null): AcceptDecision;
   /** The cursor to store after the records accepted so far, or undefined once it cannot advance safely. */
   checkpoint(): JsonValue | undefined;
+  /** Stops the checkpoint from advancing for the rest of the run (the listing shifted under the pages). */
+  freeze(): void;
   /** Sets when the event log was read (epoch ms). */
   setDeletedSince(time: number): void;
   /** The previous `deletedSince` (epoch ms), or null when deletions were never read. */
@@ -115,6 +117,9 @@ export function createIncrementalTracker(cursor: CloseCursor | null): Incrementa
         seen: seenJson,
         deletedSince: deletedSince === null ? null : new Date(deletedSince).toISOString(),
       };
+    },
+    freeze() {
+      frozen = true;
     },
     setDeletedSince(time) {
       deletedSince = time;

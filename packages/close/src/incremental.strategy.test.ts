@@ -1,0 +1,237 @@
+import type { JsonValue } from '@fieldsync/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseCloseTimestamp } from './close-dates.js';
+import { close } from './close-strategy.js';
+import type { CloseOptions } from './close-strategy.js';
+import { createCloseEmulator } from './testing/close-emulator.js';
+import type { CloseEmulator } from './testing/close-emulator.js';
+import { allRows, lastCheckpoint, readTab } from './test-support.js';
+
+let emulator: CloseEmulator | undefined;
+afterEach(async () => {
+  await emulator?.close();
+  emulator = undefined;
+});
+
+/** Runs incremental reads like the engine does (state in, last checkpoint stored) and keeps a ledger of applied versions. */
+function incrementalRunner(source: CloseEmulator, options: Partial<CloseOptions> & { tabName?: string; batchSize?: number } = {}) {
+  let state: JsonValue | null = null;
+  const ledger: Array<{ id: string; version: number; run: number }> = [];
+  let runNumber = 0;
+  const strategy = close({ apiKey: source.apiKey, baseUrl: source.url, now: () => source.now().getTime(), ...options });
+  return {
+    ledger,
+    get state() {
+      return state;
+    },
+    async run(): Promise<string[]> {
+      runNumber += 1;
+      const { batches } = await readTab(strategy, { tabName: options.tabName ?? 'lead', mode: 'incremental', columns: ['id', 'name', 'date_updated'], state, batchSize: options.batchSize ?? 500 });
+      state = lastCheckpoint(batches, state);
+      const ids = allRows(batches).map((row) => String(row.values.id));
+      for (const row of allRows(batches)) ledger.push({ id: String(row.values.id), version: parseCloseTimestamp(row.values.date_updated) ?? -1, run: runNumber });
+      return ids;
+    },
+  };
+}
+
+/** Every record's current version was applied exactly once; no version was applied twice. */
+function expectConverged(source: CloseEmulator, ledger: ReadonlyArray<{ id: string; version: number }>, objectType: 'lead' | 'opportunity' = 'lead') {
+  const seen = new Set<string>();
+  for (const entry of ledger) {
+    const identity = `${entry.id}@${entry.version}`;
+    expect(seen.has(identity), `${identity} applied twice`).toBe(false);
+    seen.add(identity);
+  }
+  const records = source.requests.length >= 0 ? [...currentRecords(source, objectType)] : [];
+  for (const record of records) {
+    const version = parseCloseTimestamp(record.date_updated);
+    expect(seen.has(`${record.id}@${version}`), `${record.id} at ${String(record.date_updated)} was never read`).toBe(true);
+  }
+}
+
+const knownIds = new Map<CloseEmulator, Set<string>>();
+function track(source: CloseEmulator, id: string): string {
+  const ids = knownIds.get(source) ?? new Set<string>();
+  ids.add(id);
+  knownIds.set(source, ids);
+  return id;
+}
+function* currentRecords(source: CloseEmulator, _objectType: string) {
+  for (const id of knownIds.get(source) ?? []) {
+    const record = source.get(id);
+    if (record) yield record;
+  }
+}
+
+describe('incremental - the minute boundary', () => {
+  it('edits in the cursor minute, before and after a run, across several runs: never lost, never applied twice', async () => {
+    const source = (emulator = await createCloseEmulator());
+    const runner = incrementalRunner(source);
+    source.setTime('2024-01-01T10:00:10.000Z');
+    const a = track(source, source.addLead({ name: 'A' }).id);
+    source.setTime('2024-01-01T10:00:30.000Z');
+    const b = track(source, source.addLead({ name: 'B' }).id);
+    expect(await runner.run()).toEqual([a, b]);
+    expect(runner.state).toMatchObject({ dateUpdated: '2024-01-01T10:00:30.000Z' });
+
+    // Same millisecond as the cursor, and later in the same minute: both read, B not again.
+    const c = track(source, source.addLead({ name: 'C' }).id);
+    source.setTime('2024-01-01T10:00:45.000Z');
+    source.update(a, { name: 'A2' });
+    expect(await runner.run()).toEqual([c, a]);
+    const leadRequest = source.requests.filter((request) => request.path === '/lead/').at(-1);
+    expect(leadRequest?.query.query).toBe('date_updated>="2024-01-01T10:00" sort:date_updated');
+
+    expect(await runner.run()).toEqual([]);
+
+    // An edit at exactly the cursor's timestamp, on a record already applied at an older one.
+    source.update(b, { name: 'B2' });
+    expect(await runner.run()).toEqual([b]);
+
+    source.setTime('2024-01-01T10:01:00.000Z');
+    source.update(c, { name: 'C2' });
+    const e = track(source, source.addLead({ name: 'E' }).id);
+    expect((await runner.run()).sort()).toEqual([c, e].sort());
+    expect(await runner.run()).toEqual([]);
+    expectConverged(source, runner.ledger);
+  });
+
+  it('a full read (no stored state) still reads everything and starts the cursor', async () => {
+    const source = (emulator = await createCloseEmulator());
+    source.setTime('2024-01-01T10:00:00.000Z');
+    source.addLead({ name: 'A' });
+    const runner = incrementalRunner(source);
+    expect(await runner.run()).toHaveLength(1);
+    const { batches } = await readTab(close({ apiKey: source.apiKey, baseUrl: source.url }), { mode: 'full', columns: ['id'], state: runner.state });
+    expect(allRows(batches)).toHaveLength(1);
+    expect(batches.every((batch) => batch.checkpoint === undefined)).toBe(true);
+  });
+
+  it('opportunities use date_updated__gte at the cursor minute', async () => {
+    const source = (emulator = await createCloseEmulator());
+    source.setTime('2024-01-01T10:00:10.000Z');
+    const lead = source.addLead({ name: 'A' }).id;
+    const first = track(source, source.addOpportunity({ lead_id: lead, value: 100 }).id);
+    const runner = incrementalRunner(source, { tabName: 'opportunity' });
+    expect(await runner.run()).toEqual([first]);
+    const second = track(source, source.addOpportunity({ lead_id: lead, value: 200 }).id);
+    expect(await runner.run()).toEqual([second]);
+    const request = source.requests.filter((entry) => entry.path === '/opportunity/').at(-1);
+    expect(request?.query).toMatchObject({ date_updated__gte: '2024-01-01T10:00:00.000Z', _order_by: 'date_updated' });
+    expectConverged(source, runner.ledger, 'opportunity');
+  });
+
+  it('random edits and runs with small pages: every version read exactly once', async () => {
+    const source = (emulator = await createCloseEmulator());
+    let seed = 20240101;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const steps = [0, 0, 1, 500, 7_000, 20_000, 61_000];
+    source.setTime('2024-01-01T10:00:00.000Z');
+    const runner = incrementalRunner(source, { pageSize: 3, batchSize: 2 });
+    const ids: string[] = [];
+    for (let step = 0; step < 160; step += 1) {
+      source.advanceTime(steps[Math.floor(random() * steps.length)] ?? 0);
+      const roll = random();
+      if (roll < 0.25 || ids.length === 0) ids.push(track(source, source.addLead({ name: `L${step}` }).id));
+      else if (roll < 0.75) source.update(ids[Math.floor(random() * ids.length)] ?? '', { name: `L${step}` });
+      else {
+        await runner.run();
+        expectConverged(source, runner.ledger);
+      }
+    }
+    await runner.run();
+    expectConverged(source, runner.ledger);
+    expect(runner.ledger.length).toBeGreaterThan(ids.length);
+  });
+
+  it('a record edited while the run pages is read by the next run, never twice in one run', async () => {
+    const source = (emulator = await createCloseEmulator());
+    source.setTime('2024-01-01T10:00:00.000Z');
+    const ids: string[] = [];
+    for (let index = 0; index < 6; index += 1) {
+      ids.push(track(source, source.addLead({ name: `L${index}` }).id));
+      source.advanceTime(10_000);
+    }
+    let pages = 0;
+    const strategyFetch: CloseOptions['fetch'] = async (input, init) => {
+      const response = await fetch(input, init);
+      if (input.includes('/api/v1/lead/?') && ++pages === 1) {
+        source.setTime('2024-01-01T10:05:00.000Z');
+        source.update(ids[0] ?? '', { name: 'edited while paging' });
+      }
+      return response;
+    };
+    const runner = incrementalRunner(source, { pageSize: 2, fetch: strategyFetch });
+    const first = await runner.run();
+    expect(new Set(first).size).toBe(first.length);
+    const second = await runner.run();
+    expect(second).toContain(ids[0]);
+    expect(await runner.run()).toEqual([]);
+    const versions = runner.ledger.filter((entry) => entry.id === ids[0]);
+    expect(versions.map((entry) => entry.version)).toContain(Date.parse('2024-01-01T10:05:00.000Z'));
+  });
+
+  it('a record deleted while the run pages shifts the pages; the next run still reads what was skipped', async () => {
+    const source = (emulator = await createCloseEmulator());
+    source.setTime('2024-01-01T10:00:00.000Z');
+    const ids: string[] = [];
+    for (let index = 0; index < 6; index += 1) {
+      ids.push(track(source, source.addLead({ name: `L${index}` }).id));
+      source.advanceTime(10_000);
+    }
+    let pages = 0;
+    const strategyFetch: CloseOptions['fetch'] = async (input, init) => {
+      const response = await fetch(input, init);
+      if (input.includes('/api/v1/lead/?') && ++pages === 1) source.delete(ids[0] ?? '');
+      return response;
+    };
+    const runner = incrementalRunner(source, { pageSize: 2, batchSize: 1, fetch: strategyFetch });
+    const first = await runner.run();
+    // The deletion shifted L2 out of the second page.
+    expect(first).not.toContain(ids[2]);
+    expect(await runner.run()).toContain(ids[2]);
+    expect(await runner.run()).toEqual([]);
+  });
+});
+
+describe('incremental - deletions from the event log', () => {
+  it('reports deleted leads with their UTC deletion time; the first run only starts the clock', async () => {
+    const source = (emulator = await createCloseEmulator());
+    source.setTime('2024-01-01T10:00:00.000Z');
+    const leads = Array.from({ length: 60 }, (_, index) => source.addLead({ name: `L${index}` }).id);
+    const strategy = close({ apiKey: source.apiKey, baseUrl: source.url, now: () => source.now().getTime() });
+    const read = (state: JsonValue | null) => readTab(strategy, { mode: 'incremental', deletePolicy: 'delete', columns: ['id', 'name'], state });
+
+    const first = await read(null);
+    expect(source.requests.some((request) => request.path === '/event/')).toBe(false);
+    const state = lastCheckpoint(first.batches, null);
+    expect(state).toMatchObject({ deletedSince: '2024-01-01T10:00:00.000Z' });
+
+    source.setTime('2024-01-01T10:02:03.456Z');
+    for (const id of leads) source.delete(id);
+    const second = await read(state);
+    const deleted = second.batches.flatMap((batch) => batch.deleted ?? []);
+    expect(deleted.map((record) => record.key).sort()).toEqual([...leads].sort());
+    expect(deleted[0]?.deletedAt?.toISOString()).toBe('2024-01-01T10:02:03.456Z');
+    const eventRequests = source.requests.filter((request) => request.path === '/event/');
+    expect(eventRequests).toHaveLength(2);
+    expect(eventRequests[0]?.query).toMatchObject({ object_type: 'lead', action: 'deleted', _limit: '50', date_updated__gte: '2024-01-01T09:55:00.000000' });
+    expect(eventRequests[1]?.query._cursor).toBeTruthy();
+  });
+
+  it('does not read the event log when the tab ignores deletions or its key is not the id', async () => {
+    const source = (emulator = await createCloseEmulator());
+    source.setTime('2024-01-01T10:00:00.000Z');
+    source.addLead({ name: 'A' });
+    const strategy = close({ apiKey: source.apiKey, baseUrl: source.url });
+    const state = { dateUpdated: '2024-01-01T09:00:00.000Z', seen: {}, deletedSince: '2024-01-01T09:00:00.000Z' };
+    await readTab(strategy, { mode: 'incremental', deletePolicy: 'ignore', columns: ['id'], state });
+    const { reader } = await readTab(strategy, { mode: 'incremental', deletePolicy: 'delete', columns: ['name', 'id'], state });
+    expect(source.requests.some((request) => request.path === '/event/')).toBe(false);
+    expect(reader.warnings?.join(' ')).toContain('key column is "name"');
+  });
+});
