@@ -15,7 +15,8 @@ import type {
 } from '../store.js';
 import { toJsonValue, type EntityValues, type FieldValue, type JsonValue } from '../values.js';
 import { copyStoredValue, stableJson } from './column-values.js';
-import { addStats, copyConflict, copyLineage, copyRun, newestFirst, pageOf, replaceStats, type Sequenced } from './memory-records.js';
+import { addStats, copyConflict, copyLineage, copyRun, newestFirst, pageOf, type Sequenced } from './memory-records.js';
+import { memoryRunLog } from './memory-run-log.js';
 import {
   createMemoryTable,
   deleteRow,
@@ -93,7 +94,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const schemaless = options.tables === undefined;
   const tables = new Map<string, MemoryTable>();
   for (const [name, definition] of Object.entries(options.tables ?? {})) tables.set(name, createMemoryTable(name, definition));
-  const runs = new Map<string, RunRecord>();
+  const runLog = memoryRunLog({ now, scope: SCOPE });
+  const runs = runLog.records;
   let lineage: Array<Sequenced<LineageRecord>> = [];
   let conflicts: Array<Sequenced<ConflictRecord>> = [];
   const states = new Map<string, JsonValue>();
@@ -118,12 +120,6 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       });
     }
     return found;
-  }
-
-  function requireRun(runId: string): RunRecord {
-    const run = runs.get(runId);
-    if (!run) throw notFound('run', runId, 'Create the run with createRun before using it.');
-    return run;
   }
 
   function newestLineage(entityType: string, entityId: string, fieldName: string): LineageRecord | undefined {
@@ -162,7 +158,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     const fault = options.faults?.applyBatch?.(batchNumber);
     if (fault) throw fault;
     const target = requireTable(batch.entity);
-    const run = requireRun(batch.runId);
+    const run = runLog.require(batch.runId);
     const time = now();
     const draft: TableDraft = draftTable(target);
     const createdIds = new Map<string, string>();
@@ -297,91 +293,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     loadEntities,
     applyBatch,
 
-    async createRun(run) {
-      const time = now();
-      const record: RunRecord = {
-        id: uuidv4(),
-        dataSourceId: run.dataSourceId,
-        tabMappingId: run.tabMappingId,
-        status: 'running',
-        trigger: run.trigger,
-        triggeredBy: run.triggeredBy,
-        dryRun: run.dryRun,
-        forceOverwrite: run.forceOverwrite,
-        startedAt: time,
-        completedAt: null,
-        heartbeatAt: time,
-        createdAt: time,
-        rowsProcessed: 0,
-        rowsCreated: 0,
-        rowsUpdated: 0,
-        rowsSkipped: 0,
-        rowsDeleted: 0,
-        rowsUnchanged: 0,
-        errorCount: 0,
-        lineageCount: 0,
-        conflictCount: 0,
-        errors: [],
-        warnings: [],
-        failure: null,
-      };
-      runs.set(record.id, record);
-      return copyRun(record);
-    },
-
-    async heartbeatRun(runId) {
-      const run = requireRun(runId);
-      runs.set(runId, { ...run, heartbeatAt: now() });
-    },
-
-    async finishRun(runId, outcome) {
-      const run = requireRun(runId);
-      const finished: RunRecord = {
-        ...replaceStats(run, outcome.stats),
-        status: outcome.status,
-        completedAt: now(),
-        errors: outcome.errors.map((error) => ({ ...error })),
-        warnings: [...outcome.warnings],
-        failure: outcome.status === 'failed' ? { ...outcome.failure } : null,
-      };
-      runs.set(runId, finished);
-      return copyRun(finished);
-    },
-
-    async failStaleRuns({ staleAfterMs, tabMappingId }) {
-      const time = now();
-      let failed = 0;
-      for (const run of [...runs.values()]) {
-        if (run.status !== 'running' || (tabMappingId !== undefined && run.tabMappingId !== tabMappingId)) continue;
-        const alive = (run.heartbeatAt ?? run.startedAt).getTime();
-        if (time.getTime() - alive <= staleAfterMs) continue;
-        runs.set(run.id, {
-          ...run,
-          status: 'failed',
-          completedAt: time,
-          failure: { code: 'RUN_ABANDONED', message: formatMessage('sync', `The run stopped sending heartbeats for more than ${staleAfterMs} ms and was marked failed.`, 'Run the sync again; it converges from what earlier batches wrote.') },
-        });
-        failed += 1;
-      }
-      return failed;
-    },
-
-    async getRun(runId) {
-      const run = runs.get(runId);
-      return run ? copyRun(run) : null;
-    },
-
-    async listRuns(query = {}) {
-      const matching = [...runs.values()].filter(
-        (run) =>
-          (query.dataSourceId === undefined || run.dataSourceId === query.dataSourceId) &&
-          (query.tabMappingId === undefined || run.tabMappingId === query.tabMappingId) &&
-          (query.status === undefined || run.status === query.status),
-      );
-      const sorted = newestFirst(matching, (run) => run.startedAt, (run) => run.id);
-      const page = pageOf(sorted, (run) => run.id, { ...query, scope: SCOPE });
-      return { items: page.items.map(copyRun), nextCursor: page.nextCursor };
-    },
+    ...runLog.methods,
 
     async getState(tabMappingId) {
       const state = states.get(tabMappingId);
