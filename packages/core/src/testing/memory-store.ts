@@ -25,6 +25,7 @@ import {
   readField,
   checkColumn,
   insertRow,
+  keyText,
   rowsByKey,
   updateRow,
   type MemoryTable,
@@ -164,12 +165,17 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     const createdIds = new Map<string, string>();
     const result: ApplyResult = { created: 0, updated: 0, deleted: 0, lineage: 0, conflicts: 0 };
 
+    // A schemaless table has no declared constraints; its key field is its natural unique key.
+    const implicitKeys = target.columns === null && target.uniqueKeys.size === 0 && batch.creates.length > 0 ? existingKeys(draft.rows, batch.keyField) : undefined;
     for (const create of batch.creates) {
       const values: Record<string, unknown> = { ...create.values };
       if (values[batch.keyField] === undefined) values[batch.keyField] = create.key;
-      if (target.columns === null && target.uniqueKeys.size === 0 && rowsByKey(draft.rows, batch.keyField, [create.key]).size > 0) {
-        // A schemaless table has no declared constraints; its key field is its natural unique key.
-        throw new StoreError('STORE_WRITE_FAILED', formatMessage(SCOPE, `Entity ${batch.entity} with ${batch.keyField} ${JSON.stringify(create.key)} already exists.`, 'Update the existing entity instead of creating it again.'));
+      if (implicitKeys) {
+        const key = keyText(values[batch.keyField]);
+        if (implicitKeys.has(key)) {
+          throw new StoreError('STORE_WRITE_FAILED', formatMessage(SCOPE, `Entity ${batch.entity} with ${batch.keyField} ${JSON.stringify(key)} already exists.`, 'Update the existing entity instead of creating it again.'));
+        }
+        implicitKeys.add(key);
       }
       createdIds.set(create.key, insertRow(draft, values));
       result.created += 1;
@@ -346,6 +352,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     runs: () => [...runs.values()].map(copyRun),
     createTable,
   };
+}
+
+/** The key texts present in a table's rows. */
+function existingKeys(rows: ReadonlyMap<string, Record<string, unknown>>, keyField: string): Set<string> {
+  const keys = new Set<string>();
+  for (const row of rows.values()) {
+    const value = row[keyField];
+    if (value !== null && value !== undefined) keys.add(keyText(value));
+  }
+  return keys;
 }
 
 /** Open conflicts with the same identity are stored once. */
