@@ -25,13 +25,16 @@ export interface CloseReaderOptions {
   keyIsId: boolean;
 }
 
+/** Close refuses a `_limit` over 200. */
+const CLOSE_MAX_LIMIT = 200;
+/** Listing restarts per run after a shift, before the run stops moving the cursor. */
+const MAX_RESTARTS = 20;
+
 type CloseRecord = Record<string, unknown> & { id?: unknown; date_updated?: unknown };
 
 interface Page {
   data: CloseRecord[];
   hasMore: boolean;
-  /** `total_results` (leads and opportunities only). */
-  totalResults: number | null;
 }
 
 /** Reads one tab: lookups by id, or pages sorted by `date_updated` with the incremental cursor. */
@@ -66,13 +69,13 @@ export function createCloseReader(options: CloseReaderOptions): SourceReader {
       query._order_by = 'date_updated';
       if (startMinute !== null) query.date_updated__gte = new Date(startMinute).toISOString();
     }
-    const body = await client.request<{ data?: unknown; has_more?: unknown; total_results?: unknown }>({ path: `/${objectType}/`, query, ...signalOption });
+    const body = await client.request<{ data?: unknown; has_more?: unknown }>({ path: `/${objectType}/`, query, ...signalOption });
     if (!Array.isArray(body.data)) {
       throw new SourceError('SOURCE_INVALID_RESPONSE', formatMessage('close', `Close answered GET /${objectType}/ without a data array.`, 'Check the baseUrl option points at the Close API.'), {
         details: { path: `/${objectType}/` },
       });
     }
-    return { data: body.data.filter((item): item is CloseRecord => typeof item === 'object' && item !== null && typeof (item as CloseRecord).id === 'string'), hasMore: body.has_more === true, totalResults: typeof body.total_results === 'number' ? body.total_results : null };
+    return { data: body.data.filter((item): item is CloseRecord => typeof item === 'object' && item !== null && typeof (item as CloseRecord).id === 'string'), hasMore: body.has_more === true };
   };
 
   async function* lookup(ids: ReadonlyArray<string>): AsyncGenerator<SourceBatch> {
@@ -114,17 +117,32 @@ export function createCloseReader(options: CloseReaderOptions): SourceReader {
     };
 
     let startMinute = tracker.startMinute;
+    // Records of the current listing consumed so far, and the id of the last one: each next page
+    // starts one record early and must begin with it. When it does not, a record before it was
+    // edited (moved to the end) or deleted, the pages shifted, and `_skip` would jump over a
+    // record; the listing restarts instead (what was read is skipped by id and date).
     let skip = 0;
-    let previousTotal: number | null = null;
+    let overlapId: string | null = null;
+    let restarts = 0;
     pages: for (;;) {
       checkAborted();
-      const limit = Math.min(options.pageSize, Math.max(1, rowLimit - read));
-      const page = await readPage(sorted ? startMinute : null, skip, limit);
-      // Fewer results than the previous page of the same listing: something was deleted under
-      // the pages, so `_skip` may have jumped over a record. Keep the cursor where it is.
-      if (page.totalResults !== null && previousTotal !== null && page.totalResults < previousTotal) tracker.freeze();
-      previousTotal = page.totalResults;
-      for (const record of page.data) {
+      const wanted = Math.min(options.pageSize, Math.max(1, rowLimit - read));
+      const limit = Math.min(CLOSE_MAX_LIMIT, wanted + (overlapId === null ? 0 : 1));
+      const page = await readPage(sorted ? startMinute : null, overlapId === null ? skip : skip - 1, limit);
+      let records = page.data;
+      if (overlapId !== null) {
+        if (records[0]?.id !== overlapId) {
+          restarts += 1;
+          // Endless churn: stop moving the cursor this run rather than restart forever.
+          if (restarts > MAX_RESTARTS) tracker.freeze();
+          else {
+            skip = 0;
+            overlapId = null;
+            continue;
+          }
+        } else records = records.slice(1);
+      }
+      for (const record of records) {
         const decision = tracker.accept(String(record.id), parseCloseTimestamp(record.date_updated));
         if (decision !== 'read') continue;
         rows.push(toRow(record));
@@ -136,18 +154,18 @@ export function createCloseReader(options: CloseReaderOptions): SourceReader {
         }
         if (read >= rowLimit) break pages;
       }
-      if (!page.hasMore || page.data.length === 0) break;
+      if (!page.hasMore || records.length === 0) break;
       const first = parseCloseTimestamp(page.data[0]?.date_updated);
       const last = parseCloseTimestamp(page.data[page.data.length - 1]?.date_updated);
       if (sorted && first !== null && last !== null && floorToMinute(last) > floorToMinute(first)) {
         // Restart the sorted listing at the newest minute seen (records already read there are
-        // skipped by id and date), so `_skip` stays small and edits made while paging cannot shift
-        // an unread record into pages already read.
+        // skipped by id and date), so `_skip` stays small.
         startMinute = floorToMinute(last);
         skip = 0;
-        previousTotal = null;
+        overlapId = null;
       } else {
-        skip += page.data.length;
+        skip += records.length;
+        overlapId = String(records[records.length - 1]?.id);
       }
     }
 

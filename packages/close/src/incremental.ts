@@ -74,7 +74,7 @@ export function createIncrementalTracker(cursor: CloseCursor | null): Incrementa
     const time = Date.parse(date);
     if (!Number.isNaN(time)) seen.set(id, time);
   }
-  const readThisRun = new Set<string>();
+  const readThisRun = new Map<string, number | null>();
   let frozen = false;
   let deletedSince = cursor?.deletedSince ? Date.parse(cursor.deletedSince) : null;
   const previousDeletedSince = deletedSince;
@@ -93,10 +93,11 @@ export function createIncrementalTracker(cursor: CloseCursor | null): Incrementa
       if (dateUpdated !== null && startMinute !== null && dateUpdated < startMinute) return 'before-cursor';
       if (dateUpdated !== null && seen.get(id) === dateUpdated) return 'already-applied';
       if (readThisRun.has(id)) {
+        if (readThisRun.get(id) === dateUpdated) return 'already-applied';
         frozen = true;
         return 'changed-during-run';
       }
-      readThisRun.add(id);
+      readThisRun.set(id, dateUpdated);
       if (dateUpdated !== null) {
         seen.set(id, dateUpdated);
         if (newest === null || dateUpdated > newest) {
