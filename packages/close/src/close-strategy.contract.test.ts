@@ -1,6 +1,6 @@
 import { columnMappingSchema, dataSourceSchema, tabMappingSchema } from '@fieldsync/core';
-import type { StrategyFixture, StrategyUnderTest } from '@fieldsync/core';
 import { testStrategy } from '@fieldsync/core/testing';
+import type { StrategyFixture, StrategyUnderTest } from '@fieldsync/core/testing';
 import { close } from './close-strategy.js';
 import { createCloseEmulator } from './testing/close-emulator.js';
 
