@@ -7,6 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { columnMappingSchema, dataSourceSchema, tabMappingSchema, type ColumnMappingConfig, type DataSourceConfig, type TabMappingConfig } from '../config/schema.js';
 import type { ReadRequest, SourceBatch, SourceReader } from '../strategy.js';
 import type { StrategyFixture, StrategyUnderTest } from '../testing/contract-types.js';
+import { defineMapping } from '../config/define-mapping.js';
+import { createSyncEngine } from '../engine/create-sync-engine.js';
+import { memoryStore } from '../testing/memory-store.js';
 import { testStrategy } from '../testing/test-strategy.js';
 import { csvFile, type CsvFileOptions } from './csv-file.js';
 
@@ -211,5 +214,40 @@ describe('csvFile', () => {
     expect(second.done ? [] : second.value.rows.map((row) => row.values.Code)).toEqual(['P-5', 'P-6']);
     expect((await iterator.next()).done).toBe(true);
     await reader.close?.();
+  });
+
+  it('csvFile - syncs a file into entities with lineage that names the file, column and row', async () => {
+    await writeFile(join(directory, 'partners.csv'), '\uFEFFPartner Code,Brand Name,Revenue\nP-1,Acme Outdoor,1200.50\nP-2,"Birch, Oak & Co",80\n');
+    const store = memoryStore({ tables: { partners: { columns: { partner_code: 'text', brand_name: 'text', revenue: 'numeric' }, uniqueKeys: ['partner_code'] } } });
+    const config = defineMapping({
+      dataSources: [
+        {
+          id: 'partner-import',
+          name: 'Partner Import',
+          type: 'csv',
+          tabs: [
+            {
+              id: 'partners-csv',
+              tabName: 'partners.csv',
+              entity: 'partners',
+              columns: { 'partner code': { field: 'partner_code', key: true }, B: { field: 'brand_name' }, Revenue: { field: 'revenue', transform: 'number' } },
+            },
+          ],
+        },
+      ],
+    });
+    const engine = createSyncEngine({ store, strategies: [csvFile({ baseDir: directory })], config });
+    const result = await engine.syncTab('partners-csv');
+    expect(result.success).toBe(true);
+    expect(store.entities('partners').map((partner) => [partner.partner_code, partner.brand_name, partner.revenue])).toEqual([
+      ['P-1', 'Acme Outdoor', 1200.5],
+      ['P-2', 'Birch, Oak & Co', 80],
+    ]);
+    const brandLineage = store.lineage().find((row) => row.entityKey === 'P-2' && row.fieldName === 'brand_name');
+    expect(brandLineage?.sourceType).toBe('csv');
+    expect(brandLineage?.sourceRef).toContain('Partner Import > partners.csv');
+    expect(brandLineage?.sourceRef).toContain('B (Brand Name)');
+    expect(brandLineage?.sourceRef).toContain('3');
+    await engine.dispose();
   });
 });
