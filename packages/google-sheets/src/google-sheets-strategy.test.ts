@@ -258,3 +258,13 @@ describe('options', () => {
     expect(sheets.capabilities).toEqual({ incremental: true, streaming: true, deletes: false, lookup: false });
   });
 });
+
+describe('emulator client', () => {
+  it('createClient - the documented host test: a googleapis client from the emulator reads a mapping', async () => {
+    const { spreadsheetId } = emulator.createSpreadsheet({ title: 'Master Sheet', sheets: [{ title: 'Partners', rows: [['Brand Name', 'Tier'], ['Acme', 'gold']] }] });
+    const client = await emulator.createClient({ token: 'host-test' });
+    const reader = await googleSheets({ client, quota: false }).open(readRequest({ spreadsheetId, tabName: 'Partners', columns: ['Brand Name', 'Tier'] }));
+    expect((await drain(reader)).flatMap((batch) => batch.rows)).toEqual([{ values: { 'Brand Name': 'Acme', Tier: 'gold' }, address: { row: 2 } }]);
+    expect(emulator.requestCount('host-test')).toBe(2);
+  });
+});

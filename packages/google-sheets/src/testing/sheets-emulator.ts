@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { parseRange } from '../a1-notation.js';
+import type { SheetsClient } from '../sheets-client.js';
 import type { Cell, DateTimeRenderOption, ValueRenderOption } from './emulator-cells.js';
 import { applyFieldMask, FieldMaskError, parseFieldMask } from './field-mask.js';
 import type { EmulatedSheet, EmulatedSpreadsheet, SheetDefinition, SpreadsheetDefinition, ValueReadOptions } from './emulator-spreadsheet.js';
@@ -74,6 +75,12 @@ export interface SheetsEmulator {
   readonly url: string;
   /** URL of the OAuth2 token endpoint, for `new google.auth.OAuth2({ endpoints: { oauth2TokenUrl } })`. */
   readonly tokenUrl: string;
+  /**
+   * A real googleapis Sheets client pointed at the emulator, with offline OAuth2 credentials
+   * (`setCredentials({ access_token: token })`, never refreshed). Needs `googleapis` installed.
+   * @default token 'emulator-token'
+   */
+  createClient(options?: { token?: string }): Promise<SheetsClient>;
   /** Starts listening. `createSheetsEmulator` does not start it; `startSheetsEmulator` does. */
   start(): Promise<void>;
   /** Stops listening and drops open connections. */
@@ -350,6 +357,14 @@ export function createSheetsEmulator(options: SheetsEmulatorOptions = {}): Sheet
     },
     get tokenUrl() {
       return `${baseUrl}token`;
+    },
+    async createClient(clientOptions = {}) {
+      if (!baseUrl) throw new Error('Sheets emulator: call start() before createClient()');
+      // googleapis is an optional peer: load it only when a test asks for a client.
+      const { google } = await import('googleapis');
+      const auth = new google.auth.OAuth2();
+      auth.setCredentials({ access_token: clientOptions.token ?? 'emulator-token' });
+      return google.sheets({ version: 'v4', auth, rootUrl: baseUrl }) as unknown as SheetsClient;
     },
     async start() {
       if (server) return;
