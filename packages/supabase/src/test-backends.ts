@@ -41,6 +41,8 @@ export function testClient(url: string, key: string = SERVICE_ROLE_KEY, schema?:
 /** A fresh schema with fieldsync installed, an emulator on it, and a store over supabase-js. */
 export interface TestBackend {
   schema: string;
+  /** The database connection the emulator runs calls on. */
+  driver: SqlDriver;
   emulator: PostgrestEmulator;
   store: SupabaseStore;
   /** Runs SQL directly on the database (not through the emulator). */
@@ -75,6 +77,7 @@ async function build(driver: SqlDriver, options: { store?: Partial<SupabaseStore
   const store = makeStore();
   return {
     schema,
+    driver,
     emulator,
     store,
     sql: run,
