@@ -1,0 +1,291 @@
+/**
+ * The @fieldsync/postgres benchmark: write floors (COPY), a naive row-at-a-time engine as the
+ * seed writes, and fieldsync (initial sync, unchanged re-sync, 1% of rows changed in 2 fields),
+ * on the server (DATABASE_URL) and on PGlite. Each fieldsync case runs in a child process of its
+ * own, so its peak RSS is its own.
+ */
+import { fork } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { createSyncEngine } from '@fieldsync/core';
+import { migrate, pgDriver, pgliteDriver, postgresStore, type PgPoolLike, type PGliteLike, type SqlDriver } from '@fieldsync/postgres';
+import { ENTITY_COLUMNS, ENTITY_TABLE_SQL, SOURCE_ID, TAB_ID, entityCopyLine, generatedRows, mapping, sourceRow } from './bench-data.js';
+
+/** Options of {@link runPostgresBench}. */
+export interface PostgresBenchOptions {
+  /** Rows on the server. */
+  rows: number;
+  /** Rows on PGlite (0 to skip). */
+  pgliteRows: number;
+  /** Rows the naive engine really writes; its time is extrapolated to `rows`. */
+  naiveRows: number;
+  /** Engine batch size. */
+  batchSize: number;
+  /** The server, or undefined to skip it. */
+  databaseUrl: string | undefined;
+}
+
+/** One measured case. */
+export interface BenchCase {
+  target: 'server' | 'PGlite';
+  name: string;
+  rows: number;
+  ms: number;
+  /** Peak RSS of the process that ran the case, MB (fieldsync cases only). */
+  peakRssMb?: number;
+  entityRowsWritten?: number;
+  lineageRowsWritten?: number;
+  note?: string;
+}
+
+/** A target checked against a baseline of the same run. */
+export interface BenchCheck {
+  target: 'server' | 'PGlite';
+  check: string;
+  value: number;
+  limit: string;
+  pass: boolean;
+}
+
+type CaseName = 'initial' | 'unchanged' | 'changed';
+interface ChildRequest {
+  kind: 'server' | 'pglite';
+  connection: string;
+  schema: string;
+  rows: number;
+  batchSize: number;
+  caseName: CaseName;
+}
+interface ChildResult {
+  ms: number;
+  peakRssMb: number;
+  entityRowsWritten: number;
+  lineageRowsWritten: number;
+  success: boolean;
+}
+
+const LINEAGE_COLUMNS = ['entity_type', 'entity_id', 'entity_key', 'field_name', 'source_type', 'source_id', 'source_ref', 'new_value', 'sync_run_id', 'changed_at', 'change_reason'];
+const FIELD_OF_HEADER: Record<string, string> = { Code: 'code', Brand: 'brand', Revenue: 'revenue', Seats: 'seats', Active: 'active', Signed: 'signed_on', Seen: 'seen_at', Tier: 'tier', Region: 'region', Notes: 'notes' };
+
+const now = () => performance.now();
+const schemaName = (role: string) => `fs_bench_${role}_${randomBytes(4).toString('hex')}`;
+
+/** COPY text lines of the lineage rows the store writes for created entity `index`. */
+function lineageCopyLines(index: number, entityId: string, runId: string, changedAt: string): string {
+  const row = sourceRow(index);
+  let out = '';
+  let letter = 65;
+  for (const [header, value] of Object.entries(row)) {
+    const field = FIELD_OF_HEADER[header]!;
+    const json = JSON.stringify(header === 'Revenue' || header === 'Seats' ? Number(value) : header === 'Active' ? value === 'true' : value);
+    out += `partners\t${entityId}\t${row.Code}\t${field}\tbench\t${SOURCE_ID}\tBench Sheet > Partners > ${String.fromCharCode(letter++)} (${header}), row ${index + 2}\t${json}\t${runId}\t${changedAt}\tcreate\n`;
+  }
+  return out;
+}
+
+function* chunks(rows: number, line: (index: number) => string, size = 1000): Generator<string> {
+  for (let start = 0; start < rows; start += size) {
+    let text = '';
+    for (let index = start; index < Math.min(rows, start + size); index++) text += line(index);
+    yield text;
+  }
+}
+
+async function copyServer(pool: pg.Pool, sql: string, lines: Iterable<string>): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await pipeline(Readable.from(lines), client.query(copyFrom(sql)));
+  } finally {
+    client.release();
+  }
+}
+
+async function copyPglite(db: PGlite, sql: string, lines: Iterable<string>): Promise<void> {
+  await db.query(`${sql.replace('from stdin', "from '/dev/blob'")}`, [], { blob: new Blob([...lines]) });
+}
+
+/** Measures the floors and the naive engine on one database. */
+async function measureBaselines(
+  target: BenchCase['target'],
+  run: (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>,
+  copy: (sql: string, lines: Iterable<string>) => Promise<void>,
+  driver: SqlDriver,
+  rows: number,
+  naiveRows: number,
+  batchSize: number,
+): Promise<BenchCase[]> {
+  const cases: BenchCase[] = [];
+  const schema = schemaName('floor');
+  await migrate(driver, { schema });
+  await run(ENTITY_TABLE_SQL(schema));
+  const entityCopy = `copy "${schema}".partners (${ENTITY_COLUMNS.join(', ')}) from stdin`;
+
+  let started = now();
+  await copy(entityCopy, chunks(rows, entityCopyLine));
+  cases.push({ target, name: 'write floor: COPY entity rows', rows, ms: now() - started, entityRowsWritten: rows, lineageRowsWritten: 0 });
+
+  await run(`truncate "${schema}".partners`);
+  const ids = Array.from({ length: rows }, () => randomUUID());
+  const runId = randomUUID();
+  started = now();
+  await copy(`copy "${schema}".partners (id, ${ENTITY_COLUMNS.join(', ')}) from stdin`, chunks(rows, (index) => `${ids[index]}\t${entityCopyLine(index)}`));
+  const base = Date.now();
+  await copy(
+    `copy "${schema}".field_lineage (${LINEAGE_COLUMNS.join(', ')}) from stdin`,
+    chunks(rows, (index) => lineageCopyLines(index, ids[index]!, runId, new Date(base + Math.floor(index / batchSize)).toISOString()), 500),
+  );
+  cases.push({ target, name: 'write floor: COPY entity + lineage rows', rows, ms: now() - started, entityRowsWritten: rows, lineageRowsWritten: rows * 10 });
+  ids.length = 0;
+
+  await run(`truncate "${schema}".partners, "${schema}".field_lineage`);
+  const sample = Math.min(naiveRows, rows);
+  started = now();
+  for (let index = 0; index < sample; index++) {
+    const source = sourceRow(index);
+    const values = [source.Code, source.Brand, Number(source.Revenue), Number(source.Seats), source.Active === 'true', source.Signed, source.Seen, source.Tier, source.Region, source.Notes];
+    const found = await run(`select id from "${schema}".partners where code = $1`, [source.Code]);
+    let id = found[0]?.id as string | undefined;
+    if (id) {
+      await run(`update "${schema}".partners set brand = $2, revenue = $3, seats = $4, active = $5, signed_on = $6, seen_at = $7, tier = $8, region = $9, notes = $10 where code = $1`, values);
+    } else {
+      const inserted = await run(`insert into "${schema}".partners (${ENTITY_COLUMNS.join(', ')}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id`, values);
+      id = inserted[0]!.id as string;
+    }
+    for (const [position, field] of ENTITY_COLUMNS.entries()) {
+      await run(
+        `insert into "${schema}".field_lineage (entity_type, entity_id, entity_key, field_name, source_type, source_id, source_ref, previous_value, new_value, sync_run_id, change_reason)
+         values ('partners', $1, $2, $3, 'bench', $4, $5, null, $6, $7, 'create')`,
+        [id, source.Code, field, SOURCE_ID, `Bench Sheet > Partners > ${field}, row ${index + 2}`, JSON.stringify(values[position]), runId],
+      );
+    }
+  }
+  const naiveMs = now() - started;
+  cases.push({ target, name: 'naive engine (row at a time, as the seed)', rows, ms: (naiveMs * rows) / sample, entityRowsWritten: rows, lineageRowsWritten: rows * 10, note: sample < rows ? `measured on ${sample} rows (${Math.round(naiveMs)} ms), extrapolated` : undefined });
+  await run(`drop schema "${schema}" cascade`);
+  return cases;
+}
+
+function runChild(request: ChildRequest): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ['--child', JSON.stringify(request)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.on('message', (message) => resolve(message as ChildResult));
+    child.on('exit', (code) => (code === 0 ? undefined : reject(new Error(`bench child ${request.caseName} exited with ${code}`))));
+  });
+}
+
+/** In the child: one fieldsync sync, timed, with what it wrote. */
+async function childCase(request: ChildRequest): Promise<ChildResult> {
+  const store = postgresStore({
+    ...(request.kind === 'server' ? { connectionString: request.connection } : { dataDir: request.connection }),
+    schema: request.schema,
+    entitySchema: request.schema,
+  });
+  await store.init!();
+  const driver = await store.driver();
+  const fingerprint = async () => {
+    const [entities] = (await driver.query<{ versions: string; n: string }>(`select coalesce(sum(hashtext(xmin::text || ctid::text)), 0)::text as versions, count(*)::text as n from "${request.schema}".partners`)).rows;
+    const [lineage] = (await driver.query<{ n: string }>(`select count(*)::text as n from "${request.schema}".field_lineage`)).rows;
+    return { versions: entities!.versions, entities: Number(entities!.n), lineage: Number(lineage!.n) };
+  };
+  const before = await fingerprint();
+  const version = request.caseName === 'changed' ? 1 : 0;
+  const engine = createSyncEngine({ store, strategies: [generatedRows(request.rows, version)], config: mapping, batchSize: request.batchSize });
+  const started = now();
+  const result = await engine.syncTab(TAB_ID);
+  const ms = now() - started;
+  const after = await fingerprint();
+  const entityRowsWritten = request.caseName === 'initial' ? after.entities - before.entities : before.versions === after.versions ? 0 : result.stats.rowsUpdated;
+  await engine.dispose();
+  return { ms, peakRssMb: process.resourceUsage().maxRSS / 1024, entityRowsWritten, lineageRowsWritten: after.lineage - before.lineage, success: result.success };
+}
+
+async function measureFieldsync(target: BenchCase['target'], kind: ChildRequest['kind'], connection: string, schema: string, rows: number, batchSize: number): Promise<BenchCase[]> {
+  const names: Record<CaseName, string> = { initial: 'fieldsync: initial sync', unchanged: 'fieldsync: re-sync, nothing changed', changed: 'fieldsync: re-sync, 1% rows x 2 fields changed' };
+  const cases: BenchCase[] = [];
+  for (const caseName of ['initial', 'unchanged', 'changed'] as const) {
+    const result = await runChild({ kind, connection, schema, rows, batchSize, caseName });
+    if (!result.success) throw new Error(`fieldsync ${caseName} failed`);
+    cases.push({ target, name: names[caseName], rows, ms: result.ms, peakRssMb: result.peakRssMb, entityRowsWritten: result.entityRowsWritten, lineageRowsWritten: result.lineageRowsWritten });
+  }
+  return cases;
+}
+
+/** Runs the whole benchmark; returns every case and the checks against the targets. */
+export async function runPostgresBench(options: PostgresBenchOptions): Promise<{ cases: BenchCase[]; checks: BenchCheck[] }> {
+  const cases: BenchCase[] = [];
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 4 });
+    const run = async (sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as Array<Record<string, unknown>>;
+    const driver = pgDriver({ pool: pool as unknown as PgPoolLike });
+    cases.push(...(await measureBaselines('server', run, (sql, lines) => copyServer(pool, sql, lines), driver, options.rows, options.naiveRows, options.batchSize)));
+    const schema = schemaName('sync');
+    await migrate(driver, { schema });
+    await run(ENTITY_TABLE_SQL(schema));
+    try {
+      cases.push(...(await measureFieldsync('server', 'server', options.databaseUrl, schema, options.rows, options.batchSize)));
+    } finally {
+      await run(`drop schema "${schema}" cascade`);
+      await pool.end();
+    }
+  }
+  if (options.pgliteRows > 0) {
+    const directory = await mkdtemp(join(tmpdir(), 'fieldsync-bench-pglite-'));
+    try {
+      const db = await PGlite.create(directory);
+      const run = async (sql: string, params?: unknown[]) => (await db.query<Record<string, unknown>>(sql, params)).rows;
+      const driver = pgliteDriver({ pglite: db as unknown as PGliteLike });
+      cases.push(...(await measureBaselines('PGlite', run, (sql, lines) => copyPglite(db, sql, lines), driver, options.pgliteRows, Math.min(options.naiveRows, options.pgliteRows), options.batchSize)));
+      const schema = schemaName('sync');
+      await migrate(driver, { schema });
+      await run(ENTITY_TABLE_SQL(schema));
+      await db.close();
+      cases.push(...(await measureFieldsync('PGlite', 'pglite', directory, schema, options.pgliteRows, options.batchSize)));
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  }
+  return { cases, checks: checksOf(cases) };
+}
+
+function checksOf(cases: BenchCase[]): BenchCheck[] {
+  const checks: BenchCheck[] = [];
+  for (const target of ['server', 'PGlite'] as const) {
+    const ms = (name: string) => cases.find((each) => each.target === target && each.name.startsWith(name));
+    const floorEntities = ms('write floor: COPY entity rows');
+    const floorAll = ms('write floor: COPY entity + lineage');
+    const naive = ms('naive engine');
+    const initial = ms('fieldsync: initial');
+    const unchanged = ms('fieldsync: re-sync, nothing');
+    const changed = ms('fieldsync: re-sync, 1%');
+    if (!floorEntities || !floorAll || !naive || !initial || !unchanged || !changed) continue;
+    const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+    checks.push({ target, check: 'initial / COPY(entities + lineage)', value: ratio(initial.ms, floorAll.ms), limit: '<= 2', pass: initial.ms <= 2 * floorAll.ms });
+    checks.push({ target, check: 'unchanged re-sync / COPY(entities)', value: ratio(unchanged.ms, floorEntities.ms), limit: '<= 1', pass: unchanged.ms <= floorEntities.ms });
+    checks.push({ target, check: 'unchanged re-sync rows + lineage written', value: (unchanged.entityRowsWritten ?? 0) + (unchanged.lineageRowsWritten ?? 0), limit: '= 0', pass: unchanged.entityRowsWritten === 0 && unchanged.lineageRowsWritten === 0 });
+    checks.push({ target, check: '1%-changed / unchanged', value: ratio(changed.ms, unchanged.ms), limit: '<= 1.2', pass: changed.ms <= 1.2 * unchanged.ms });
+    checks.push({ target, check: 'naive / initial (speed-up)', value: ratio(naive.ms, initial.ms), limit: '>= 10', pass: naive.ms >= 10 * initial.ms });
+    const peak = Math.max(initial.peakRssMb ?? 0, unchanged.peakRssMb ?? 0, changed.peakRssMb ?? 0);
+    checks.push({ target, check: 'peak RSS of a fieldsync case (MB)', value: Math.round(peak), limit: '<= 300', pass: peak <= 300 });
+  }
+  return checks;
+}
+
+// Child mode: `postgres.ts --child <request json>` runs one fieldsync case and reports over IPC.
+if (process.argv[2] === '--child' && process.send) {
+  const request = JSON.parse(process.argv[3]!) as ChildRequest;
+  childCase(request).then(
+    (result) => process.send!(result, () => process.exit(0)),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
