@@ -14,3 +14,4 @@ export type * from './engine/types.js';
 export { createSyncEngine } from './engine/create-sync-engine.js';
 export { defaultReconciler } from './engine/default-reconciler.js';
 export * from './transformers/index.js';
+export * from './strategies/index.js';

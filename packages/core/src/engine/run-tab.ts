@@ -173,6 +173,8 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
       await iterator.return?.();
     }
 
+    // Some warnings (a ragged row) are only found while reading.
+    for (const warning of openedReader.warnings ?? []) if (!warnings.includes(warning)) warnings.push(warning);
     run = await store.finishRun(runId, { status: 'completed', stats, errors, warnings });
     context.log({ level: 'info', message: `Run completed: ${stats.rowsProcessed} processed, ${stats.rowsCreated} created, ${stats.rowsUpdated} updated.`, runId, tabMappingId: plan.tab.id });
     timings.total = performance.now() - startedAt;
