@@ -250,4 +250,18 @@ describe('csvFile', () => {
     expect(brandLineage?.sourceRef).toContain('3');
     await engine.dispose();
   });
+
+  // Regression: warnings found while reading (a long row) were lost because the engine read them only after open.
+  it('csvFile - a run keeps warnings found while reading', async () => {
+    await writeFile(join(directory, 'ragged.csv'), 'Code,Name\nP-1,Acme,extra cell\nP-2,Birch\n');
+    const store = memoryStore();
+    const config = defineMapping({
+      dataSources: [{ id: 'import', name: 'Import', type: 'csv', tabs: [{ id: 'ragged', tabName: 'ragged.csv', entity: 'partners', columns: { Code: { field: 'code', key: true }, Name: { field: 'name' } } }] }],
+    });
+    const engine = createSyncEngine({ store, strategies: [csvFile({ baseDir: directory })], config });
+    const result = await engine.syncTab('ragged');
+    expect(result.warnings).toEqual([expect.stringContaining('row 2 has 3 cells')]);
+    expect((await store.getRun(result.syncRunId))?.warnings).toEqual(result.warnings);
+    await engine.dispose();
+  });
 });
