@@ -206,6 +206,22 @@ describe('incremental - the minute boundary', () => {
   });
 });
 
+describe('incremental - contacts (no server-side date filter)', () => {
+  it('reads the list and keeps only what changed since the cursor; the cursor moves once the list is read', async () => {
+    const source = (emulator = await createCloseEmulator());
+    source.setTime('2024-01-01T10:00:00.000Z');
+    const lead = source.addLead({ name: 'A', contacts: [{ name: 'Carol' }, { name: 'Dan' }] });
+    const carol = String((lead.contacts as Array<{ id: string }>)[0]?.id);
+    const runner = incrementalRunner(source, { tabName: 'contact', batchSize: 1 });
+    expect(await runner.run()).toHaveLength(2);
+    expect(await runner.run()).toEqual([]);
+    source.setTime('2024-01-01T11:00:00.000Z');
+    source.update(carol, { name: 'Carol B' });
+    expect(await runner.run()).toEqual([carol]);
+    expect(await runner.run()).toEqual([]);
+  });
+});
+
 describe('incremental - deletions from the event log', () => {
   it('reports deleted leads with their UTC deletion time; the first run only starts the clock', async () => {
     const source = (emulator = await createCloseEmulator());

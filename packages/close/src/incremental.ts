@@ -69,11 +69,14 @@ export interface IncrementalTracker {
 export function createIncrementalTracker(cursor: CloseCursor | null): IncrementalTracker {
   let newest = cursor?.dateUpdated ? Date.parse(cursor.dateUpdated) : null;
   const startMinute = newest === null ? null : floorToMinute(newest);
-  const seen = new Map<string, number>();
+  // Versions applied before this run (never pruned during the run: unsorted lists need them to the end).
+  const applied = new Map<string, number>();
   for (const [id, date] of Object.entries(cursor?.seen ?? {})) {
     const time = Date.parse(date);
-    if (!Number.isNaN(time)) seen.set(id, time);
+    if (!Number.isNaN(time)) applied.set(id, time);
   }
+  // Versions in the newest minute, for the next checkpoint; pruned when that minute moves on.
+  const window = new Map(applied);
   const readThisRun = new Map<string, number | null>();
   let frozen = false;
   let deletedSince = cursor?.deletedSince ? Date.parse(cursor.deletedSince) : null;
@@ -82,7 +85,7 @@ export function createIncrementalTracker(cursor: CloseCursor | null): Incrementa
   const prune = () => {
     if (newest === null) return;
     const windowStart = floorToMinute(newest);
-    for (const [id, time] of seen) if (time < windowStart) seen.delete(id);
+    for (const [id, time] of window) if (time < windowStart) window.delete(id);
   };
   prune();
 
@@ -91,7 +94,7 @@ export function createIncrementalTracker(cursor: CloseCursor | null): Incrementa
     previousDeletedSince,
     accept(id, dateUpdated) {
       if (dateUpdated !== null && startMinute !== null && dateUpdated < startMinute) return 'before-cursor';
-      if (dateUpdated !== null && seen.get(id) === dateUpdated) return 'already-applied';
+      if (dateUpdated !== null && applied.get(id) === dateUpdated) return 'already-applied';
       if (readThisRun.has(id)) {
         if (readThisRun.get(id) === dateUpdated) return 'already-applied';
         frozen = true;
@@ -99,7 +102,7 @@ export function createIncrementalTracker(cursor: CloseCursor | null): Incrementa
       }
       readThisRun.set(id, dateUpdated);
       if (dateUpdated !== null) {
-        seen.set(id, dateUpdated);
+        window.set(id, dateUpdated);
         if (newest === null || dateUpdated > newest) {
           const previousMinute = newest === null ? null : floorToMinute(newest);
           newest = dateUpdated;
@@ -108,19 +111,19 @@ export function createIncrementalTracker(cursor: CloseCursor | null): Incrementa
       }
       return 'read';
     },
+    freeze() {
+      frozen = true;
+    },
     checkpoint() {
       if (frozen) return undefined;
       const seenJson: Record<string, JsonValue> = {};
       const windowStart = newest === null ? null : floorToMinute(newest);
-      for (const [id, time] of seen) if (windowStart === null || time >= windowStart) seenJson[id] = new Date(time).toISOString();
+      for (const [id, time] of window) if (windowStart === null || time >= windowStart) seenJson[id] = new Date(time).toISOString();
       return {
         dateUpdated: newest === null ? null : new Date(newest).toISOString(),
         seen: seenJson,
         deletedSince: deletedSince === null ? null : new Date(deletedSince).toISOString(),
       };
-    },
-    freeze() {
-      frozen = true;
     },
     setDeletedSince(time) {
       deletedSince = time;
