@@ -224,7 +224,7 @@ export function googleSheets(options: GoogleSheetsOptions): GoogleSheetsStrategy
     open,
     quotaBucket: resolveBucket,
     async dispose() {
-      cache?.clear();
+      cache?.clear(new SourceError('DISPOSED', formatMessage('google-sheets', 'The strategy was disposed while a read was starting.', 'Dispose the engine only after its syncs have finished.')));
     },
   };
 }

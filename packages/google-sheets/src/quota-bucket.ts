@@ -53,7 +53,9 @@ export function createQuotaBucket(options: QuotaBucketOptions = {}): QuotaBucket
       if (now - (slots[index] as number) >= intervalMs) slots.splice(index, 1);
     }
     if (slots.length < requests) return now;
-    return Math.min(...slots) + intervalMs;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const slot of slots) earliest = Math.min(earliest, slot);
+    return earliest + intervalMs;
   }
 
   function take(): () => void {

@@ -67,10 +67,14 @@ describe('retries', () => {
     expect(emulator.requestCount()).toBe(3);
   });
 
-  it('retry - retry: false makes one request only', async () => {
+  it('retry - retry: false makes one request only, so googleapis does not retry underneath', async () => {
     emulator.failNext({ status: 503 });
     const error = await rejectionOf(open({ retry: false }));
     expect(error.code).toBe('SOURCE_UNAVAILABLE');
+    expect(emulator.requestCount()).toBe(1);
+    emulator.resetCounters();
+    emulator.failNext({ status: 429 });
+    expect((await rejectionOf(open({ retry: false }))).code).toBe('SOURCE_RATE_LIMITED');
     expect(emulator.requestCount()).toBe(1);
   });
 });

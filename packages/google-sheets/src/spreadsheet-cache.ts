@@ -45,8 +45,8 @@ export interface SpreadsheetCache {
   metadata(spreadsheetId: string, signal?: AbortSignal): Promise<SpreadsheetMetadata>;
   /** Reads ranges in a batchGet shared with other tabs' opens of the same spreadsheet. Answers in request order. */
   readTogether(spreadsheetId: string, ranges: string[], signal?: AbortSignal): Promise<ValueRangeResource[]>;
-  /** Drops cached metadata and pending timers. */
-  clear(): void;
+  /** Drops cached metadata; pending shared reads are rejected with `reason`. */
+  clear(reason: unknown): void;
 }
 
 interface Waiter {
@@ -180,9 +180,13 @@ export function createSpreadsheetCache(options: SpreadsheetCacheOptions): Spread
       return withAbort(promise, signal);
     },
 
-    clear() {
+    clear(reason) {
       metadataEntries.clear();
-      for (const [spreadsheetId, batch] of pending) flush(spreadsheetId, batch);
+      for (const batch of pending.values()) {
+        clearTimeout(batch.timer);
+        for (const waiter of batch.waiters) waiter.reject(reason);
+      }
+      pending.clear();
     },
   };
 }

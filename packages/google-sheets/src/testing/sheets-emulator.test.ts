@@ -176,6 +176,28 @@ describe('values', () => {
     expect(emulator.requests.at(-1)?.ranges).toEqual(["'Sheet1'!B4:D4", "'Sheet1'!A1:B1", 'A1:D5']);
   });
 
+  it('values.get - a single cell echoes as one cell; COLUMNS answers one array per column', async () => {
+    const { spreadsheetId } = emulator.createSpreadsheet({ title: 'x', sheets: [{ title: 'Sheet1', rows: [['a', 'b'], ['c']] }] });
+    expect((await sheets.spreadsheets.values.get({ spreadsheetId, range: 'Sheet1!B1' })).data).toEqual({ range: 'Sheet1!B1', majorDimension: 'ROWS', values: [['b']] });
+    const columns = await sheets.spreadsheets.values.get({ spreadsheetId, range: 'Sheet1!A1:B', majorDimension: 'COLUMNS' });
+    expect(columns.data).toEqual({ range: 'Sheet1!A1:B1000', majorDimension: 'COLUMNS', values: [['a', 'c'], ['b']] });
+  });
+
+  it('values.get - FORMATTED_VALUE formats negative currency, datetimes and plain numbers', async () => {
+    const { spreadsheetId } = emulator.createSpreadsheet({
+      title: 'x',
+      sheets: [{ title: 'Sheet1', rows: [[{ value: -1234.5, format: 'currency' }, new Date('2024-01-31T13:45:00Z'), 1 / 3, { value: 7, format: 'text' }]] }],
+    });
+    const { data } = await sheets.spreadsheets.values.get({ spreadsheetId, range: 'Sheet1' });
+    expect(data.values).toEqual([['-$1,234.50', '2024-01-31 13:45:00', '0.3333333333', '7']]);
+  });
+
+  it('values.get - answers after the configured latency', async () => {
+    const { spreadsheetId } = emulator.createSpreadsheet({ title: 'x', sheets: [{ title: 'Sheet1', rows: [['a']] }] });
+    emulator.setLatency(5);
+    expect((await sheets.spreadsheets.values.get({ spreadsheetId, range: 'Sheet1' })).data.values).toEqual([['a']]);
+  });
+
   it('values.get - appendRows, deleteRows, renameSheet and setCell change what is read', async () => {
     const { spreadsheetId } = emulator.createSpreadsheet({ title: 'x', sheets: [{ title: 'Tab', rowCount: 3, rows: [['Name'], ['a'], ['b']] }] });
     expect(emulator.appendRows(spreadsheetId, 'Tab', [['c'], ['d']])).toBe(4);
