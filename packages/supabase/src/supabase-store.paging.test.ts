@@ -1,0 +1,83 @@
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { stableUuid } from '@fieldsync/core';
+import { testBackendKinds, type TestBackend } from './test-backends.js';
+
+const TAB = stableUuid('paging-tab');
+const SOURCE = stableUuid('paging-source');
+
+for (const kind of testBackendKinds()) {
+  describe(`supabaseStore history pages (${kind.name})`, () => {
+    let backend: TestBackend;
+    const callsOf = (name: string) => backend.emulator.calls.filter((call) => call.functionName === name).length;
+
+    beforeEach(async () => {
+      backend = await kind.create();
+      await backend.createEntityTable('partners', { partner_code: 'text', brand_name: 'text' });
+    });
+    afterEach(async () => backend?.cleanup());
+    afterAll(async () => kind.close());
+
+    it('listRuns - a limit above the 1,000-row cap is fetched in pages, newest first, and the cursor continues after it', async () => {
+      await backend.sql(
+        `insert into "${backend.schema}".sync_runs (data_source_id, tab_mapping_id, status, started_at, created_at)
+         select $1::uuid, $2::uuid, 'completed', timestamptz '2026-01-01' + n * interval '1 second', now() from generate_series(1, 1200) n`,
+        [SOURCE, TAB],
+      );
+      const first = await backend.store.listRuns({ limit: 1100 });
+      expect(first.items).toHaveLength(1100);
+      expect(callsOf('fieldsync_list_runs')).toBe(2);
+      const times = first.items.map((run) => run.startedAt.getTime());
+      expect(times).toEqual([...times].sort((a, b) => b - a));
+      expect(new Set(first.items.map((run) => run.id)).size).toBe(1100);
+      expect(first.nextCursor).not.toBeNull();
+      const rest = await backend.store.listRuns({ limit: 1100, cursor: first.nextCursor });
+      expect(rest.items).toHaveLength(100);
+      expect(rest.nextCursor).toBeNull();
+      expect(rest.items[0]!.startedAt.getTime()).toBeLessThan(times.at(-1)!);
+    });
+
+    it('listConflicts - pages by maxRowsPerCall (a project with a lower db-max-rows)', async () => {
+      const store = backend.otherStore({ maxRowsPerCall: 3 });
+      await backend.sql(
+        `insert into "${backend.schema}".fieldsync_conflicts (entity_type, entity_id, field_name, losing_value, reason, created_at)
+         select 'partners', gen_random_uuid(), 'brand_name', to_jsonb(n), 'lower_priority', timestamptz '2026-01-01' + n * interval '1 second' from generate_series(1, 8) n`,
+      );
+      backend.emulator.reset();
+      const page = await store.listConflicts({ limit: 7 });
+      expect(page.items.map((conflict) => conflict.losingValue)).toEqual([8, 7, 6, 5, 4, 3, 2]);
+      expect(callsOf('fieldsync_list_conflicts')).toBe(3);
+      const rest = await store.listConflicts({ limit: 7, cursor: page.nextCursor });
+      expect(rest).toMatchObject({ items: [{ losingValue: 1 }], nextCursor: null });
+    });
+
+    it('fieldHistory - a limit above maxRowsPerCall is fetched in pages without duplicates', async (test) => {
+      const [definition] = await backend.sql<{ source: string }>(`select prosrc as source from pg_proc where proname = 'fieldsync_field_history' and pronamespace = $1::regnamespace`, [backend.schema]);
+      // Needs fieldsync_field_history to take a `cursor: { at, id }` (asked of @fieldsync/postgres);
+      // until then the store stops after the first page rather than return duplicates.
+      if (!definition?.source.includes('cursor')) test.skip('fieldsync_field_history takes no cursor yet');
+      const store = backend.otherStore({ maxRowsPerCall: 3 });
+      const entityId = stableUuid('paging-entity');
+      await backend.sql(
+        `insert into "${backend.schema}".field_lineage (entity_type, entity_id, field_name, source_type, new_value, changed_at)
+         select 'partners', $1::uuid, 'brand_name', 'google_sheet', to_jsonb(n), timestamptz '2026-01-01' + n * interval '1 second' from generate_series(1, 8) n`,
+        [entityId],
+      );
+      const history = await store.fieldHistory({ entityType: 'partners', entityId, fieldName: 'brand_name', limit: 100 });
+      expect(history.map((line) => line.newValue)).toEqual([8, 7, 6, 5, 4, 3, 2, 1]);
+    });
+
+    it('fieldHistory - never returns a row twice, whatever the function does with the cursor', async () => {
+      const store = backend.otherStore({ maxRowsPerCall: 3 });
+      const entityId = stableUuid('paging-entity-2');
+      await backend.sql(
+        `insert into "${backend.schema}".field_lineage (entity_type, entity_id, field_name, source_type, new_value, changed_at)
+         select 'partners', $1::uuid, 'brand_name', 'google_sheet', to_jsonb(n), timestamptz '2026-01-01' + n * interval '1 second' from generate_series(1, 8) n`,
+        [entityId],
+      );
+      const history = await store.fieldHistory({ entityType: 'partners', entityId, fieldName: 'brand_name', limit: 100 });
+      const ids = history.map((line) => line.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(history.slice(0, 3).map((line) => line.newValue)).toEqual([8, 7, 6]);
+    });
+  });
+}
