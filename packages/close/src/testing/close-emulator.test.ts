@@ -113,14 +113,16 @@ describe('close emulator - lists', () => {
   });
 
   it('GET /lead/ - the search query filters date_updated by the minute and sorts', async () => {
-    // Globex was last updated at 11:04:19.934, Initech at 11:05:19.934.
-    const sameMinute = await call('/lead/', { query: 'date_updated>="2026-06-19T11:04:59" sort:date_updated', _fields: 'id,date_updated' });
-    expect(sameMinute.body.data.map((item: { id: string }) => item.id)[0]).toBe(leadId);
+    // Initech was created at 11:05:19.934; Globex last changed at 11:05:21.934 (its second opportunity).
+    const sameMinute = await call('/lead/', { query: 'date_updated>="2026-06-19T11:05:59" sort:date_updated', _fields: 'id,date_updated' });
+    expect(sameMinute.body.data.map((item: { id: string }) => item.id)[1]).toBe(leadId);
     expect(sameMinute.body.data).toHaveLength(2);
     const descending = await call('/lead/', { query: 'date_updated>="2026-06-19T11:04" sort:-date_updated' });
-    expect(descending.body.data[1].id).toBe(leadId);
-    const nextMinute = await call('/lead/', { query: 'date_updated>="2026-06-19T11:05:30" sort:date_updated' });
-    expect(nextMinute.body.data.map((item: { name: string }) => item.name)).toEqual(['Initech']);
+    expect(descending.body.data[0].id).toBe(leadId);
+    const beforeMinute = await call('/lead/', { query: 'date_updated<"2026-06-19T11:05:40"' });
+    expect(beforeMinute.body.data).toHaveLength(0);
+    const throughMinute = await call('/lead/', { query: 'date_updated<="2026-06-19T11:05:00"' });
+    expect(throughMinute.body.data).toHaveLength(2);
     const later = await call('/lead/', { query: 'date_updated>="2026-06-19T11:06" sort:date_updated' });
     expect(later.body.data).toHaveLength(0);
     expect(later.body.total_results).toBe(0);

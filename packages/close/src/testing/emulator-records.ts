@@ -97,7 +97,7 @@ export function defineCustomField(data: EmulatorData, input: CustomFieldInput): 
 }
 
 /** Adds a contact (to a lead when `lead_id` is given). */
-export function addContact(data: EmulatorData, input: ContactInput, options: { event?: boolean } = {}): EmulatorRecord {
+export function addContact(data: EmulatorData, input: ContactInput, options: { event?: boolean; touchLead?: boolean } = {}): EmulatorRecord {
   const name = input.name ?? null;
   const contact: EmulatorRecord = {
     ...stamps(data),
@@ -117,6 +117,7 @@ export function addContact(data: EmulatorData, input: ContactInput, options: { e
   };
   data.records.contact.set(contact.id, contact);
   if (options.event !== false) recordEvent(data, { objectType: 'contact', action: 'created', record: contact });
+  if (options.touchLead !== false) touchLead(data, contact.lead_id);
   return contact;
 }
 
@@ -146,7 +147,7 @@ export function addLead(data: EmulatorData, input: LeadInput): EmulatorRecord {
   lead.addresses = (input.addresses ?? []).map((address) => ({ address_1: null, address_2: null, city: null, state: null, zipcode: null, country: null, label: 'business', ...address }));
   data.records.lead.set(id, lead);
   recordEvent(data, { objectType: 'lead', action: 'created', record: lead });
-  for (const contact of contactInputs ?? []) addContact(data, { ...contact, lead_id: id });
+  for (const contact of contactInputs ?? []) addContact(data, { ...contact, lead_id: id }, { touchLead: false });
   return lead;
 }
 
@@ -195,6 +196,7 @@ export function addOpportunity(data: EmulatorData, input: OpportunityInput): Emu
   opportunityDerived(opportunity);
   data.records.opportunity.set(opportunity.id, opportunity);
   recordEvent(data, { objectType: 'opportunity', action: 'created', record: opportunity });
+  touchLead(data, opportunity.lead_id);
   return opportunity;
 }
 
