@@ -193,10 +193,22 @@ describe('close webhooks through the engine', () => {
     expect(partner(globex)).toBeUndefined();
   });
 
+  it("an event on a lead's opportunity syncs the lead through the lead tab", async () => {
+    const globex = emulator.addLead({ name: 'Globex' }).id;
+    const opportunity = emulator.addOpportunity({ lead_id: globex, value: 25000 }).id;
+    await engine.syncTab('close-leads');
+    expect(partner(globex)?.deal_value).toBe(250);
+    emulator.advanceTime(1000);
+    emulator.update(opportunity, { value: 99000 });
+    const results = await emulator.deliver(emulator.events.at(-1)!, { url: hookUrl, signatureKey });
+    expect(results.map((result) => result.status)).toEqual([200]);
+    expect(partner(globex)?.deal_value).toBe(990);
+  });
+
   it('events of unmapped object types are acknowledged and ignored', async () => {
     const handler = createCloseWebhookHandler({ engine, signatureKey, tabs: { lead: 'close-leads' } });
     const timestamp = Math.floor(Date.now() / 1000);
-    const rawBody = JSON.stringify({ event: { id: 'ev_x', object_type: 'activity.note', object_id: 'acti_1', action: 'created' } });
+    const rawBody = JSON.stringify({ event: { id: 'ev_x', object_type: 'task', object_id: 'task_1', action: 'created', lead_id: null } });
     const response = await handler.handle({ rawBody, headers: { 'close-sig-hash': signCloseWebhook({ rawBody, signatureKey, timestamp }), 'close-sig-timestamp': String(timestamp) } });
     expect(response).toMatchObject({ status: 200, body: { ignored: true } });
     expect(store.runs()).toHaveLength(0);

@@ -10,7 +10,11 @@ export interface CloseWebhookHandlerOptions {
   engine: Pick<SyncEngine, 'syncTab'>;
   /** The subscription's `signature_key` (hex). */
   signatureKey: string;
-  /** Tab mapping id to sync per Close object type, e.g. `{ lead: 'close-leads' }`. Other types are acknowledged and ignored. */
+  /**
+   * Tab mapping id to sync per Close object type, e.g. `{ lead: 'close-leads' }`. An event on a
+   * type without a tab but with a `lead_id` (a contact, an opportunity) syncs that lead through
+   * the `lead` tab; other events are acknowledged and ignored.
+   */
   tabs: Partial<Record<CloseObjectType, string>>;
   /** @default 300 */
   toleranceSeconds?: number;
@@ -65,12 +69,19 @@ export function createCloseWebhookHandler(options: CloseWebhookHandlerOptions): 
         const status = reason === 'malformed-body' ? 400 : reason === 'bad-signature-key' ? 500 : 401;
         return { status, body: { ok: false, error: error.code, reason } };
       }
-      const tabMappingId = options.tabs[event.object_type as CloseObjectType];
+      let tabMappingId = options.tabs[event.object_type as CloseObjectType];
+      let objectId = event.object_id;
+      if (!tabMappingId && options.tabs.lead && typeof event.lead_id === 'string' && event.lead_id !== '') {
+        // A change to a lead's contact, opportunity or activity changes what a lead tab reads
+        // through nested paths: sync the lead.
+        tabMappingId = options.tabs.lead;
+        objectId = event.lead_id;
+      }
       if (!tabMappingId || !SYNCED_ACTIONS.has(event.action)) {
         return { status: 200, body: { ok: true, ignored: true, objectType: event.object_type, action: event.action } };
       }
       try {
-        const result = await options.engine.syncTab(tabMappingId, { trigger: 'webhook', ids: [event.object_id] });
+        const result = await options.engine.syncTab(tabMappingId, { trigger: 'webhook', ids: [objectId] });
         return {
           status: result.success ? 200 : 500,
           body: { ok: result.success, eventId: event.id, syncRunId: result.syncRunId, ...(result.failure ? { failure: result.failure } : {}) },
