@@ -44,6 +44,14 @@ export interface GoogleSheetsOptions {
   metadataTtlMs?: number;
   /** Opens of tabs of one spreadsheet starting within this many ms share one batchGet. @default 10 */
   coalesceMs?: number;
+  /**
+   * Fetch along, in the same batchGet, the first window of every other tab this strategy has read
+   * from the spreadsheet before, and hand it to that tab's open within `metadataTtlMs`. Quota
+   * counts requests, so a `syncDataSource` over N tabs then costs one batchGet even when the engine
+   * opens them one after another; the price is reading those tabs' rows up to `metadataTtlMs`
+   * before their sync starts. @default false
+   */
+  prefetchKnownTabs?: boolean;
   /** @default 'UNFORMATTED_VALUE' (numbers, booleans and dates arrive typed) */
   valueRenderOption?: 'UNFORMATTED_VALUE' | 'FORMATTED_VALUE';
   /** @default 'SERIAL_NUMBER' (dates as serial numbers in the spreadsheet's time zone) */
@@ -102,6 +110,9 @@ export function validateGoogleSheetsOptions(options: GoogleSheetsOptions): void 
       checkNumber(issues, 'retry.maxTimeout', options.retry.maxTimeout, 0, false);
       checkNumber(issues, 'retry.factor', options.retry.factor, 1, false);
     }
+  }
+  if (options.prefetchKnownTabs !== undefined && typeof options.prefetchKnownTabs !== 'boolean') {
+    issues.push({ path: 'prefetchKnownTabs', message: 'must be a boolean' });
   }
   if (options.valueRenderOption !== undefined && !['UNFORMATTED_VALUE', 'FORMATTED_VALUE'].includes(options.valueRenderOption)) {
     issues.push({ path: 'valueRenderOption', message: "must be 'UNFORMATTED_VALUE' or 'FORMATTED_VALUE'" });

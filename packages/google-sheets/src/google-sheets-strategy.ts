@@ -9,7 +9,7 @@ import { spreadsheetIdFrom, validateGoogleSheetsOptions } from './google-sheets-
 import type { QuotaBucket } from './quota-bucket.js';
 import { credentialIdentity, sharedQuotaBucket } from './quota-bucket.js';
 import { resolveColumns } from './resolve-columns.js';
-import type { SheetsClient } from './sheets-client.js';
+import type { SheetsClient, ValueRangeResource } from './sheets-client.js';
 import { credentialsOfClient, sheetsClientFromAuth } from './sheets-client.js';
 import type { SheetCursor } from './sheet-reader.js';
 import { readSheetRows } from './sheet-reader.js';
@@ -17,6 +17,7 @@ import { createSheetsRequester } from './sheets-requester.js';
 import type { SheetsRequester } from './sheets-requester.js';
 import type { SheetMetadata, SpreadsheetCache, SpreadsheetMetadata } from './spreadsheet-cache.js';
 import { createSpreadsheetCache } from './spreadsheet-cache.js';
+import { createTabPrefetch } from './tab-prefetch.js';
 
 /** A `SyncStrategy` reading Google Sheets tabs. */
 export interface GoogleSheetsStrategy extends SyncStrategy {
@@ -98,6 +99,7 @@ export function googleSheets(options: GoogleSheetsOptions): GoogleSheetsStrategy
   let bucket: QuotaBucket | undefined;
   let requester: SheetsRequester | undefined;
   let cache: SpreadsheetCache | undefined;
+  const prefetch = options.prefetchKnownTabs ? createTabPrefetch({ ttlMs: options.metadataTtlMs ?? 5000, windowRows }) : undefined;
 
   function resolveBucket(): QuotaBucket {
     if (bucket) return bucket;
@@ -132,6 +134,15 @@ export function googleSheets(options: GoogleSheetsOptions): GoogleSheetsStrategy
 
   async function open(request: ReadRequest): Promise<SourceReader> {
     const spreadsheetId = spreadsheetIdOf(request.dataSource, options.spreadsheetId);
+    const opened = prefetch?.opening(spreadsheetId, request.tab.tabName);
+    try {
+      return await openTab(request, spreadsheetId);
+    } finally {
+      opened?.();
+    }
+  }
+
+  async function openTab(request: ReadRequest, spreadsheetId: string): Promise<SourceReader> {
     const { requester, cache } = reads();
     const metadata = await cache.metadata(spreadsheetId, request.signal);
     const sheet = findSheet(metadata, request.tab.tabName);
@@ -170,7 +181,18 @@ export function googleSheets(options: GoogleSheetsOptions): GoogleSheetsStrategy
       if (dataStart <= sheet.rowCount) ranges.push(block(dataStart, firstEnd));
       else firstEnd = dataStart - 1;
     }
-    const valueRanges = await cache.readTogether(spreadsheetId, ranges, request.signal);
+    let valueRanges: ValueRangeResource[];
+    const prefetched = consumed === 0 ? prefetch?.take(spreadsheetId, ranges[0]!) : undefined;
+    if (prefetched) {
+      valueRanges = [prefetched];
+    } else {
+      const extras = consumed === 0 && prefetch ? prefetch.extraRanges(spreadsheetId, metadata, sheet.title) : [];
+      valueRanges = await cache.readTogether(spreadsheetId, [...ranges, ...extras], request.signal);
+      if (extras.length > 0) {
+        prefetch?.keep(spreadsheetId, extras.map((range, index) => [range, valueRanges[ranges.length + index]] as const));
+        valueRanges = valueRanges.slice(0, ranges.length);
+      }
+    }
     const headerValues = valueRanges[0]?.values ?? [];
     const headers = headerValues[0] ?? [];
     const resolution = resolveColumns(
@@ -179,6 +201,7 @@ export function googleSheets(options: GoogleSheetsOptions): GoogleSheetsStrategy
       { label, tabTitle: sheet.title, headerRow, columnCount: sheet.columnCount },
     );
     warnings.push(...resolution.warnings);
+    if (consumed === 0) prefetch?.remember(spreadsheetId, sheet.title, headerRow);
     const firstRows = consumed === 0 ? headerValues.slice(1) : (valueRanges[1]?.values ?? []);
     const columns = new Map<string, ColumnLocation>(resolution.columns.map((column) => [column.sourceColumn, column.location]));
 

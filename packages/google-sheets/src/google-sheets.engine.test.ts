@@ -2,6 +2,7 @@ import { createSyncEngine, defineMapping } from '@fieldsync/core';
 import type { SyncEngine } from '@fieldsync/core';
 import { memoryStore } from '@fieldsync/core/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { GoogleSheetsOptions } from './google-sheets-options.js';
 import { googleSheets } from './google-sheets-strategy.js';
 import { emulatorClient } from './test-harness.js';
 import { startSheetsEmulator } from './testing/sheets-emulator.js';
@@ -93,13 +94,14 @@ function createSpreadsheet() {
   });
 }
 
-function engineFor(spreadsheetId: string, partnersMode: 'full' | 'incremental' = 'full') {
+function engineFor(spreadsheetId: string, partnersMode: 'full' | 'incremental' = 'full', extra: { concurrency?: number; sheets?: Partial<GoogleSheetsOptions> } = {}) {
   const memory = store();
   const { client } = emulatorClient(emulator);
   const engine = createSyncEngine({
     store: memory,
-    strategies: [googleSheets({ client, quota: false, retry: { minTimeout: 1, maxTimeout: 5 } })],
+    strategies: [googleSheets({ client, quota: false, retry: { minTimeout: 1, maxTimeout: 5 }, ...extra.sheets })],
     config: mapping(spreadsheetId, partnersMode),
+    ...(extra.concurrency ? { concurrency: extra.concurrency } : {}),
   });
   engines.push(engine);
   return { engine, memory };
@@ -156,5 +158,19 @@ describe('googleSheets with the engine', () => {
     expect(second.stats).toMatchObject({ rowsProcessed: 1, rowsCreated: 1 });
     expect(memory.entities('partners').map((partner) => partner.partner_code).sort()).toEqual(['P-1', 'P-2', 'P-4']);
     expect(emulator.requests.find((request) => request.method === 'values.batchGet')?.ranges).toEqual(['Partners!A1:Z1', 'Partners!A5:Z1000']);
+  });
+
+  it('syncDataSource - with prefetchKnownTabs, tabs synced one after another share one batchGet from the second run on', async () => {
+    const { spreadsheetId } = createSpreadsheet();
+    const { engine } = engineFor(spreadsheetId, 'full', { concurrency: 1, sheets: { prefetchKnownTabs: true, metadataTtlMs: 60_000 } });
+    await engine.syncDataSource('master-sheet');
+    // First run: the tabs are not known yet, one batchGet each.
+    expect(emulator.requests.map((request) => request.method)).toEqual(['spreadsheets.get', 'values.batchGet', 'values.batchGet']);
+    emulator.resetCounters();
+    emulator.setCell(spreadsheetId, 'Staff!B2', 'Anna');
+    const second = await engine.syncDataSource('master-sheet');
+    expect(emulator.requests.map((request) => request.method)).toEqual(['values.batchGet']);
+    expect([...(emulator.requests[0]?.ranges ?? [])].sort()).toEqual(['Partners!A1:Z1000', 'Staff!A1:Z1000']);
+    expect(second[1]?.stats).toMatchObject({ rowsUpdated: 1 });
   });
 });
