@@ -108,6 +108,7 @@ export function createCloseReader(options: CloseReaderOptions): SourceReader {
     const sorted = objectType !== 'contact';
     const rowLimit = request.rowLimit ?? Number.POSITIVE_INFINITY;
     let read = 0;
+    let stoppedEarly = false;
     let rows: SourceRow[] = [];
     const checkpoint = (): { checkpoint?: JsonValue } => {
       // Unsorted lists (contacts) can only move the cursor once everything was read.
@@ -152,7 +153,10 @@ export function createCloseReader(options: CloseReaderOptions): SourceReader {
           rows = [];
           checkAborted();
         }
-        if (read >= rowLimit) break pages;
+        if (read >= rowLimit) {
+          stoppedEarly = true;
+          break pages;
+        }
       }
       if (!page.hasMore || records.length === 0) break;
       const first = parseCloseTimestamp(page.data[0]?.date_updated);
@@ -181,7 +185,8 @@ export function createCloseReader(options: CloseReaderOptions): SourceReader {
       }
       tracker.setDeletedSince(runStartedAt);
     }
-    const finalCheckpoint: { checkpoint?: JsonValue } = incremental ? (() => {
+    // An unsorted list read only in part cannot move the cursor: older records may be unread.
+    const finalCheckpoint: { checkpoint?: JsonValue } = incremental && (sorted || !stoppedEarly) ? (() => {
       const value = tracker.checkpoint();
       return value === undefined ? {} : { checkpoint: value };
     })() : {};
