@@ -120,6 +120,13 @@ describe('open and read', () => {
     expect(error.message).toContain('Set connectorConfig.spreadsheetId');
   });
 
+  it('open - valueRenderOption FORMATTED_VALUE reads the displayed text instead', async () => {
+    const { spreadsheetId } = emulator.createSpreadsheet({ title: 'x', sheets: [{ title: 'T', rows: [['ID', 'Revenue', 'Active'], ['a', { value: 1234.5, format: 'currency' }, true]] }] });
+    const rows = (await drain(await strategy({ valueRenderOption: 'FORMATTED_VALUE' }).open(readRequest({ spreadsheetId, tabName: 'T', columns: ['ID', 'Revenue', 'Active'] })))).flatMap((batch) => batch.rows);
+    expect(rows[0]?.values).toEqual({ ID: 'a', Revenue: '$1,234.50', Active: 'TRUE' });
+    expect(emulator.requests.at(-1)?.params.valueRenderOption).toBe('FORMATTED_VALUE');
+  });
+
   it('open - rowLimit stops after that many rows; batches respect batchSize', async () => {
     const rows = [['ID'], ...Array.from({ length: 30 }, (_, index) => [`r${index}`])];
     const { spreadsheetId } = emulator.createSpreadsheet({ title: 'x', sheets: [{ title: 'T', rows }] });

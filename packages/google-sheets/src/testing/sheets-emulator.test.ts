@@ -65,6 +65,14 @@ describe('spreadsheets.get', () => {
     expect(nested.data).toEqual({ properties: { title: 'Example Spreadsheet', timeZone: 'Etc/GMT' }, sheets: [{ properties: { title: 'Class Data', gridProperties: { rowCount: 101 } } }] });
   });
 
+  it('spreadsheets.get - a mask selecting nothing present answers {}; a malformed mask is 400', async () => {
+    const { spreadsheetId } = emulator.createSpreadsheet({ title: 'x', sheets: [{ title: 'Sheet1' }] });
+    expect((await sheets.spreadsheets.get({ spreadsheetId, fields: 'namedRanges' })).data).toEqual({});
+    const failure = await failureOf(sheets.spreadsheets.get({ spreadsheetId, fields: 'sheets(properties' }, { retry: false }));
+    expect(failure.status).toBe(400);
+    expect(failure.data.error.status).toBe('INVALID_ARGUMENT');
+  });
+
   it('spreadsheets.get - an unknown sheet in ranges is 400 Unable to parse range', async () => {
     const { spreadsheetId } = emulator.createSpreadsheet({ title: 'x', sheets: [{ title: 'Sheet1' }] });
     const failure = await failureOf(sheets.spreadsheets.get({ spreadsheetId, ranges: ['NOPE!A5:F15'] }, { retry: false }));
