@@ -35,6 +35,7 @@ function client(options: { apiKey?: string; baseUrl?: string; logger?: (event: C
     now: () => emulator.now().getTime(),
     maxRetries: options.maxRetries ?? 3,
     retryBaseDelayMs: 1000,
+    maxRateLimitWaitMs: 120_000,
     logger: options.logger,
   });
   return { client: instance, waits: recorder.waits };
@@ -86,6 +87,15 @@ describe('close client - rate limits', () => {
     expect((failure as SourceError).code).toBe('SOURCE_RATE_LIMITED');
     expect((failure as SourceError).retryable).toBe(true);
     expect(waits).toEqual([1000, 1000, 1000]);
+  });
+
+  it('fails at once when a 429 asks for a longer wait than maxRateLimitWaitMs', async () => {
+    emulator.failNext({ status: 429, retryAfter: 3600 });
+    const { client: api, waits } = client();
+    const failure = await api.request({ path: '/lead/' }).catch((error: unknown) => error);
+    expect((failure as SourceError).code).toBe('SOURCE_RATE_LIMITED');
+    expect((failure as SourceError).details?.retryAfterMs).toBe(3_600_000);
+    expect(waits).toEqual([]);
   });
 });
 

@@ -26,6 +26,8 @@ export interface CloseClientOptions {
   maxRetries: number;
   /** First backoff for 5xx and network errors, doubled each attempt (capped at 30 s). */
   retryBaseDelayMs: number;
+  /** A 429 asking to wait longer than this fails at once (retryable later) instead of holding the run. */
+  maxRateLimitWaitMs: number;
   logger?: ((event: CloseLogEvent) => void) | undefined;
 }
 
@@ -169,9 +171,11 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
       const retryAfter = parseRetryAfter(response.headers.get('retry-after'), now);
       // Close's own client prefers the RateLimit reset, then Retry-After.
       const delay = rateLimit ? Math.ceil(rateLimit.resetSeconds * 1000) : (retryAfter ?? backoff(attemptNumber));
+      const tooLong = delay > options.maxRateLimitWaitMs;
+      const problem = tooLong ? `Close rate-limited ${where} (429) for ${Math.ceil(delay / 1000)} s, longer than the ${Math.ceil(options.maxRateLimitWaitMs / 1000)} s a run waits.` : `Close rate-limited ${where} (429) and retries ran out.`;
       return new AttemptError(
-        new SourceError('SOURCE_RATE_LIMITED', formatMessage('close', `Close rate-limited ${where} (429) and retries ran out.`, 'Run the sync later, or lower how often it runs.'), { status, details: { ...details, retryAfterMs: delay } }),
-        true,
+        new SourceError('SOURCE_RATE_LIMITED', formatMessage('close', problem, 'Run the sync later, or lower how often it runs.'), { status, details: { ...details, retryAfterMs: delay } }),
+        !tooLong,
         delay,
       );
     }

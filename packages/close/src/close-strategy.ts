@@ -30,6 +30,8 @@ export interface CloseOptions {
   maxRetries?: number;
   /** First backoff for 5xx and network errors, doubled per attempt. @default 1000 */
   retryBaseDelayMs?: number;
+  /** A 429 asking to wait longer than this fails the run (retryable) instead of holding it. @default 120 */
+  maxRateLimitWaitSeconds?: number;
   /**
    * How far before the last read the event log is scanned again for deletions, since Close
    * may show events late (its docs advise the latest five minutes). @default 300
@@ -76,6 +78,7 @@ export function close(options: CloseOptions = {}): SyncStrategy {
     now,
     maxRetries: options.maxRetries ?? 5,
     retryBaseDelayMs: options.retryBaseDelayMs ?? 1000,
+    maxRateLimitWaitMs: (options.maxRateLimitWaitSeconds ?? 120) * 1000,
     logger: options.logger,
   });
 
