@@ -50,8 +50,11 @@ begin
 end
 $fn$;
 
--- Existing entities for one batch's keys: { rows: [[id, key, {field: value}]], owners: { id: { field: sourceId } } }.
-create or replace function "public".fieldsync_load_entities(payload jsonb) returns jsonb
+-- Existing entities for one batch's keys:
+-- { fields: [key field, ...fields], rows: [[id, key, value per field]], owners: { id: { field: sourceId } } }.
+-- json, not jsonb, and positional rows: about half the cost of building jsonb objects per row.
+drop function if exists "public".fieldsync_load_entities(jsonb);
+create function "public".fieldsync_load_entities(payload jsonb) returns json
 language plpgsql stable as $fn$
 declare
   entity_schema text := coalesce(payload->>'entitySchema', 'public');
@@ -61,8 +64,8 @@ declare
   relation regclass := "public".fieldsync_entity_relation(entity_schema, entity);
   key_type text;
   fields text[];
-  value_sql text;
-  rows_found jsonb;
+  row_sql text;
+  rows_found json;
   owners jsonb := '{}'::jsonb;
 begin
   select format_type(a.atttypid, a.atttypmod) into key_type
@@ -70,21 +73,32 @@ begin
   if key_type is null then
     raise exception using errcode = '42703', message = format('column %I of relation %I.%I does not exist', key_field, entity_schema, entity);
   end if;
-  select coalesce(array_agg(distinct field), '{}') into fields
-  from (select jsonb_array_elements_text(coalesce(payload->'fields', '[]'::jsonb)) as field
-        union select key_field) f;
-  -- jsonb_build_object takes at most 100 arguments: build it 50 fields at a time.
-  select string_agg(chunk, ' || ') into value_sql from (
-    select 'jsonb_build_object(' || string_agg(format('%L, t.%I', field, field), ', ') || ')' as chunk
-    from (select field, (row_number() over () - 1) / 50 as part from unnest(fields) as field) numbered
-    group by part
-  ) chunks;
-  execute format(
-    'select coalesce(jsonb_agg(jsonb_build_array(t.%1$I::text, t.%2$I::text, %3$s)), ''[]''::jsonb) from %4$I.%5$I t where t.%2$I = any($1::%6$s[])',
-    id_column, key_field, value_sql, entity_schema, entity, key_type)
+  -- The key field first, then the requested fields in order, each once.
+  select array_agg(field order by position) into fields from (
+    select distinct on (field) field, position
+    from (select key_field as field, 0::bigint as position
+          union all
+          select value, ordinality from jsonb_array_elements_text(coalesce(payload->'fields', '[]'::jsonb)) with ordinality) requested
+    order by field, position
+  ) unique_fields;
+  if array_length(fields, 1) <= 98 then
+    select format('json_build_array(t.%I::text, t.%I::text, %s)', id_column, key_field, string_agg(format('t.%I', field), ', ' order by position))
+      into row_sql from unnest(fields) with ordinality as f(field, position);
+  else
+    -- json_build_array takes at most 100 arguments: join jsonb arrays of 50.
+    select '(' || string_agg(chunk, ' || ' order by part) || ')::json' into row_sql from (
+      select part, 'jsonb_build_array(' || string_agg(item, ', ' order by position) || ')' as chunk
+      from (select item, position, (position - 1) / 50 as part from unnest(
+              array[format('t.%I::text', id_column), format('t.%I::text', key_field)] || array(select format('t.%I', field) from unnest(fields) field)
+            ) with ordinality as i(item, position)) numbered
+      group by part
+    ) chunks;
+  end if;
+  execute format('select coalesce(json_agg(%1$s), ''[]''::json) from %2$I.%3$I t where t.%4$I = any($1::%5$s[])',
+    row_sql, entity_schema, entity, key_field, key_type)
     into rows_found
     using array(select jsonb_array_elements_text(coalesce(payload->'keys', '[]'::jsonb)));
-  if coalesce((payload->>'withOwners')::boolean, false) and jsonb_array_length(rows_found) > 0 then
+  if coalesce((payload->>'withOwners')::boolean, false) and json_array_length(rows_found) > 0 then
     select coalesce(jsonb_object_agg(latest.entity_id::text, latest.owners), '{}'::jsonb) into owners
     from (
       select newest.entity_id, jsonb_object_agg(newest.field_name, newest.source_id) as owners
@@ -92,14 +106,14 @@ begin
         select distinct on (l.entity_id, l.field_name) l.entity_id, l.field_name, l.source_id
         from "public"."field_lineage" l
         where l.entity_type = entity
-          and l.entity_id = any(array(select (r->>0)::uuid from jsonb_array_elements(rows_found) r))
+          and l.entity_id = any(array(select (r->>0)::uuid from json_array_elements(rows_found) r))
           and l.field_name = any(fields)
         order by l.entity_id, l.field_name, l.changed_at desc
       ) newest
       group by newest.entity_id
     ) latest;
   end if;
-  return jsonb_build_object('rows', rows_found, 'owners', owners);
+  return json_build_object('fields', to_json(fields), 'rows', rows_found, 'owners', owners);
 end
 $fn$;
 
@@ -115,7 +129,7 @@ declare
   entity text := payload->>'entity';
   key_field text := payload->>'keyField';
   id_column text := coalesce(payload->>'idColumn', 'id');
-  relation regclass := "public".fieldsync_entity_relation(entity_schema, entity);
+  relation regclass;
   id_has_default boolean;
   batch_group jsonb;
   group_columns text[];
@@ -130,8 +144,13 @@ declare
   batch_instant timestamptz;
   stats jsonb := coalesce(payload->'stats', '{}'::jsonb);
 begin
-  select a.atthasdef into id_has_default
-  from pg_attribute a where a.attrelid = relation and a.attname = id_column and a.attnum > 0 and not a.attisdropped;
+  -- Catalog lookups only when the entity table is written (a batch of unchanged rows only adds counters).
+  if jsonb_array_length(coalesce(payload->'creates', '[]'::jsonb)) > 0 or jsonb_array_length(coalesce(payload->'updates', '[]'::jsonb)) > 0
+     or jsonb_array_length(coalesce(payload->'deletes', '[]'::jsonb)) > 0 then
+    relation := "public".fieldsync_entity_relation(entity_schema, entity);
+    select a.atthasdef into id_has_default
+    from pg_attribute a where a.attrelid = relation and a.attname = id_column and a.attnum > 0 and not a.attisdropped;
+  end if;
 
   for batch_group in select value from jsonb_array_elements(coalesce(payload->'creates', '[]'::jsonb)) loop
     select array_agg(value) into group_columns from jsonb_array_elements_text(batch_group->'columns');

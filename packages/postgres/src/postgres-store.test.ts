@@ -189,6 +189,16 @@ for (const kind of testDatabaseKinds()) {
       await unrelated!.release();
     });
 
+    it('loadEntities - reads a wide table (more fields than one json_build_array call takes)', async () => {
+      const columns = Object.fromEntries(Array.from({ length: 120 }, (_, index) => [`field_${index}`, index % 2 ? 'integer' : 'text'] as const));
+      await db.createEntityTable('wide', { code: 'text', ...columns }, { uniqueKey: 'code' });
+      const values = Object.fromEntries(Object.entries(columns).map(([name, type], index) => [name, type === 'integer' ? index : `v${index}`]));
+      const run = await db.store.createRun({ dataSourceId: SOURCE, tabMappingId: TAB, trigger: 'manual', triggeredBy: null, dryRun: false, forceOverwrite: false });
+      await db.store.applyBatch({ ...batch(run.id, { creates: [{ key: 'W', values: { code: 'W', ...values } }] }), entity: 'wide' });
+      const loaded = await db.store.loadEntities({ entity: 'wide', keyField: 'code', keys: ['W'], fields: Object.keys(columns), withOwners: false });
+      expect(loaded.get('W')!.values).toEqual({ code: 'W', ...values });
+    });
+
     it('identifiers - hostile table and column names are rejected before any SQL', async () => {
       await expect(db.store.describeEntity('partners"; drop table x; --')).rejects.toMatchObject({ code: 'CONFIGURATION_INVALID' });
       await expect(db.store.loadEntities({ entity: 'partners', keyField: 'code"--', keys: ['a'], fields: [], withOwners: false })).rejects.toMatchObject({ code: 'CONFIGURATION_INVALID' });

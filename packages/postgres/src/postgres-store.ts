@@ -195,14 +195,17 @@ export function postgresStore(options: PostgresStoreOptions = {}): PostgresStore
       for (const field of request.fields) checkIdentifier(field, 'field');
       const found = new Map<string, ExistingEntity>();
       if (request.keys.length === 0) return found;
-      const result = await callFunction<{ rows: Array<[string, string, Record<string, unknown>]>; owners: Record<string, Record<string, string | null>> }>(
+      const result = await callFunction<{ fields: string[]; rows: Array<[string, string, ...unknown[]]>; owners: Record<string, Record<string, string | null>> }>(
         'fieldsync_load_entities',
         { entitySchema, entity: request.entity, keyField: request.keyField, idColumn: entitySchemaOf.idColumn, keys: request.keys, fields: request.fields, withOwners: request.withOwners },
         `load entities from ${request.entity}`,
       );
-      for (const [id, key, raw] of result.rows) {
+      const types = result.fields.map((field) => entitySchemaOf.columns.get(field)?.type);
+      for (const row of result.rows) {
+        const id = row[0];
+        const key = row[1];
         const values: ExistingEntity['values'] = {};
-        for (const [field, value] of Object.entries(raw)) values[field] = fromColumnValue(value, entitySchemaOf.columns.get(field)?.type);
+        for (let index = 0; index < result.fields.length; index++) values[result.fields[index]!] = fromColumnValue(row[index + 2], types[index]);
         const entity: ExistingEntity = { id, key, values };
         if (request.withOwners) {
           const owners: Record<string, string | null> = {};
