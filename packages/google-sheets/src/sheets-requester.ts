@@ -41,6 +41,7 @@ export interface SheetsRequester {
 /** The `fields` mask of the one metadata request: title, locale, time zone, and each sheet's id, title, visibility and grid size. */
 export const METADATA_FIELDS = 'spreadsheetId,properties(title,locale,timeZone),sheets(properties(sheetId,title,index,hidden,gridProperties(rowCount,columnCount)))';
 
+/** Wraps a client so each call waits for quota and is retried (only here) on 429, 5xx and network failures. */
 export function createSheetsRequester(options: SheetsRequesterOptions): SheetsRequester {
   const retry = options.retry === false ? { retries: 0 } : options.retry;
 

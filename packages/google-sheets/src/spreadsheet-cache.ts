@@ -9,7 +9,7 @@
  * its own ranges from it.
  */
 import { formatMessage, SourceError } from '@fieldsync/core';
-import type { ValueRangeResource } from './sheets-client.js';
+import type { SpreadsheetResource, ValueRangeResource } from './sheets-client.js';
 import type { SheetsRequester } from './sheets-requester.js';
 
 /** One tab as the metadata describes it. */
@@ -88,7 +88,7 @@ function withAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
 }
 
 /** Parses and checks a `spreadsheets.get` answer. */
-export function parseMetadata(spreadsheetId: string, data: import('./sheets-client.js').SpreadsheetResource): SpreadsheetMetadata {
+export function parseMetadata(spreadsheetId: string, data: SpreadsheetResource): SpreadsheetMetadata {
   const sheets: SheetMetadata[] = (data.sheets ?? []).map((sheet, position) => {
     const properties = sheet.properties;
     if (!properties || typeof properties.title !== 'string') throw invalid(spreadsheetId, 'a sheet without a title');
@@ -110,6 +110,7 @@ export function parseMetadata(spreadsheetId: string, data: import('./sheets-clie
   };
 }
 
+/** Creates the per-strategy sharing of metadata and first reads (see the freshness rule above). */
 export function createSpreadsheetCache(options: SpreadsheetCacheOptions): SpreadsheetCache {
   const metadataEntries = new Map<string, { promise: Promise<SpreadsheetMetadata>; expiresAt: number }>();
   const pending = new Map<string, PendingBatch>();

@@ -30,6 +30,7 @@ export interface TabPrefetch {
 
 const normal = (text: string) => text.trim().replace(/\s+/g, ' ').toLowerCase();
 
+/** Creates the read-ahead memory of one strategy. */
 export function createTabPrefetch(options: TabPrefetchOptions): TabPrefetch {
   const known = new Map<string, Map<string, number>>();
   const openings = new Map<string, Map<string, number>>();
