@@ -74,6 +74,20 @@ describe('open and read', () => {
     expect(emulator.requests[1]?.params).toMatchObject({ valueRenderOption: 'UNFORMATTED_VALUE', dateTimeRenderOption: 'SERIAL_NUMBER', majorDimension: 'ROWS' });
   });
 
+  it('open - a range refused in a shared batchGet fails only its own tab', async () => {
+    const { spreadsheetId } = emulator.createSpreadsheet({ title: 'x', sheets: [{ title: 'A', rows: [['ID'], ['1']] }, { title: 'B', rows: [['ID'], ['2']] }] });
+    const sheets = strategy({ metadataTtlMs: 60_000 });
+    await sheets.open(readRequest({ spreadsheetId, tabName: 'A', columns: ['ID'] }));
+    // The cached metadata still lists B; B is renamed before both tabs are opened together.
+    emulator.renameSheet(spreadsheetId, 'B', 'B2');
+    const [a, b] = await Promise.allSettled([
+      sheets.open(readRequest({ spreadsheetId, tabName: 'A', columns: ['ID'] })),
+      sheets.open(readRequest({ spreadsheetId, tabName: 'B', columns: ['ID'] })),
+    ]);
+    expect(a.status).toBe('fulfilled');
+    expect(b.status === 'rejected' && b.reason.code).toBe('SOURCE_INVALID_RESPONSE');
+  });
+
   it('open - metadata is reused for later opens within metadataTtlMs, values are not', async () => {
     const { spreadsheetId } = emulator.createSpreadsheet({ title: 'x', sheets: [{ title: 'A', rows: [['ID'], ['1']] }, { title: 'B', rows: [['ID'], ['2']] }] });
     const sheets = strategy({ metadataTtlMs: 60_000 });

@@ -131,6 +131,17 @@ export function createSpreadsheetCache(options: SpreadsheetCacheOptions): Spread
         for (const waiter of batch.waiters) waiter.resolve(valueRanges.slice(waiter.offset, waiter.offset + waiter.count));
       },
       (error: unknown) => {
+        // A range Google refuses (a tab resized or renamed since the metadata) must not fail the
+        // other tabs of the batch: each open then asks for its own ranges alone.
+        if (batch.waiters.length > 1 && error instanceof SourceError && error.code === 'SOURCE_INVALID_RESPONSE') {
+          for (const waiter of batch.waiters) {
+            options.requester.batchGet(spreadsheetId, batch.ranges.slice(waiter.offset, waiter.offset + waiter.count)).then(
+              (data) => waiter.resolve(data.valueRanges ?? []),
+              (alone: unknown) => waiter.reject(alone),
+            );
+          }
+          return;
+        }
         for (const waiter of batch.waiters) waiter.reject(error);
       },
     );
