@@ -18,9 +18,10 @@ import type {
   Store,
   StoreLock,
 } from '@fieldsync/core';
-import { conflictFromRow, fromColumnValue, isEmptyPayload, lineageFromRow, runFromRow, toBatchPayload, toEntitySchema, type DescribedEntity } from '@fieldsync/postgres';
+import { conflictFromRow, isEmptyPayload, lineageFromRow, runFromRow, toBatchPayload, toEntitySchema, type DescribedEntity } from '@fieldsync/postgres';
 import { DEFAULT_MAX_ROWS_PER_CALL, readAll, readPaged } from './history-pages.js';
 import { tryLeaseLock, type LeaseLockOptions } from './lease-lock.js';
+import { entitiesFromLoadAnswer } from './loaded-entities.js';
 import { createRpcCaller, unexpectedAnswer, type SupabaseClientLike, type SupabaseRetryOptions } from './rpc-caller.js';
 
 /** Options of {@link supabaseStore}. */
@@ -173,28 +174,14 @@ export function supabaseStore(options: SupabaseStoreOptions): SupabaseStore {
       const described = await requireEntity(request.entity);
       checkIdentifier(request.keyField, 'key field');
       for (const field of request.fields) checkIdentifier(field, 'field');
-      const found = new Map<string, ExistingEntity>();
-      if (request.keys.length === 0) return found;
-      const result = await call<{ rows?: Array<[string, string, Record<string, unknown>]>; owners?: Record<string, Record<string, string | null>> } | null>(
+      if (request.keys.length === 0) return new Map();
+      const answer = await call<unknown>(
         'fieldsync_load_entities',
         { entitySchema, entity: request.entity, keyField: request.keyField, idColumn: described.idColumn, keys: request.keys, fields: request.fields, withOwners: request.withOwners },
         `load entities from ${request.entity}`,
         true,
       );
-      if (!result || !Array.isArray(result.rows)) throw unexpectedAnswer('fieldsync_load_entities');
-      for (const [id, key, raw] of result.rows) {
-        const values: ExistingEntity['values'] = {};
-        for (const [field, value] of Object.entries(raw)) values[field] = fromColumnValue(value, described.columns.get(field)?.type);
-        const entity: ExistingEntity = { id, key, values };
-        if (request.withOwners) {
-          const owners: Record<string, string | null> = {};
-          const stored = result.owners?.[id] ?? {};
-          for (const field of request.fields) if (field in stored) owners[field] = stored[field] ?? null;
-          entity.owners = owners;
-        }
-        found.set(key, entity);
-      }
-      return found;
+      return entitiesFromLoadAnswer(answer, described, request);
     },
 
     async applyBatch(batch: ApplyBatch): Promise<ApplyResult> {
