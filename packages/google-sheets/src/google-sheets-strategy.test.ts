@@ -74,7 +74,7 @@ describe('open and read', () => {
     expect(emulator.requests[1]?.params).toMatchObject({ valueRenderOption: 'UNFORMATTED_VALUE', dateTimeRenderOption: 'SERIAL_NUMBER', majorDimension: 'ROWS' });
   });
 
-  it('open - a range refused in a shared batchGet fails only its own tab', async () => {
+  it('open - a range refused in a shared batchGet fails only its own tab, after fresh metadata', async () => {
     const { spreadsheetId } = emulator.createSpreadsheet({ title: 'x', sheets: [{ title: 'A', rows: [['ID'], ['1']] }, { title: 'B', rows: [['ID'], ['2']] }] });
     const sheets = strategy({ metadataTtlMs: 60_000 });
     await sheets.open(readRequest({ spreadsheetId, tabName: 'A', columns: ['ID'] }));
@@ -85,7 +85,9 @@ describe('open and read', () => {
       sheets.open(readRequest({ spreadsheetId, tabName: 'B', columns: ['ID'] })),
     ]);
     expect(a.status).toBe('fulfilled');
-    expect(b.status === 'rejected' && b.reason.code).toBe('SOURCE_INVALID_RESPONSE');
+    // B's range was refused; with fresh metadata B is reported missing, naming the tabs.
+    expect(b.status === 'rejected' && b.reason.code).toBe('SOURCE_NOT_FOUND');
+    expect(b.status === 'rejected' && b.reason.message).toContain('Tabs found: "A", "B2"');
   });
 
   it('open - metadata is reused for later opens within metadataTtlMs, values are not', async () => {

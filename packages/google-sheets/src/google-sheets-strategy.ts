@@ -137,6 +137,12 @@ export function googleSheets(options: GoogleSheetsOptions): GoogleSheetsStrategy
     const opened = prefetch?.opening(spreadsheetId, request.tab.tabName);
     try {
       return await openTab(request, spreadsheetId);
+    } catch (error) {
+      // Google refused a range built from cached metadata (a tab renamed or shrunk since):
+      // read the metadata again once, so the open fails or succeeds on the current structure.
+      if (!(error instanceof SourceError) || error.code !== 'SOURCE_INVALID_RESPONSE' || error.status !== 400) throw error;
+      reads().cache.forget(spreadsheetId);
+      return await openTab(request, spreadsheetId);
     } finally {
       opened?.();
     }

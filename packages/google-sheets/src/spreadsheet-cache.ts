@@ -45,6 +45,8 @@ export interface SpreadsheetCache {
   metadata(spreadsheetId: string, signal?: AbortSignal): Promise<SpreadsheetMetadata>;
   /** Reads ranges in a batchGet shared with other tabs' opens of the same spreadsheet. Answers in request order. */
   readTogether(spreadsheetId: string, ranges: string[], signal?: AbortSignal): Promise<ValueRangeResource[]>;
+  /** Drops the cached metadata of one spreadsheet (it proved stale). */
+  forget(spreadsheetId: string): void;
   /** Drops cached metadata; pending shared reads are rejected with `reason`. */
   clear(reason: unknown): void;
 }
@@ -190,6 +192,10 @@ export function createSpreadsheetCache(options: SpreadsheetCacheOptions): Spread
         target.ranges.push(...ranges);
       });
       return withAbort(promise, signal);
+    },
+
+    forget(spreadsheetId) {
+      metadataEntries.delete(spreadsheetId);
     },
 
     clear(reason) {
