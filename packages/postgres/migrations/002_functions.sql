@@ -376,6 +376,9 @@ language sql stable as $fn$
     select l.* from "public"."field_lineage" l
     where l.entity_type = payload->>'entityType' and l.entity_id = (payload->>'entityId')::uuid
       and l.field_name = payload->>'fieldName'
+      -- Optional keyset cursor { at, id } of the last row seen, for callers that page (Supabase caps answers).
+      and (payload->'cursor'->>'id' is null
+           or (l.changed_at, l.id) < ((payload->'cursor'->>'at')::timestamptz, (payload->'cursor'->>'id')::uuid))
     order by l.changed_at desc, l.id desc
     limit greatest(1, least(coalesce((payload->>'limit')::int, 50), 1000))
   ) h;

@@ -199,6 +199,19 @@ for (const kind of testDatabaseKinds()) {
       expect(loaded.get('W')!.values).toEqual({ code: 'W', ...values });
     });
 
+    it('fieldsync_field_history - pages by a keyset cursor (for RPC callers with capped answers)', async () => {
+      const run = await db.store.createRun({ dataSourceId: SOURCE, tabMappingId: TAB, trigger: 'manual', triggeredBy: null, dryRun: false, forceOverwrite: false });
+      await db.store.applyBatch(batch(run.id, { creates: [{ key: 'A', values: { code: 'A', brand: 'v0' } }], lineage: [lineage('A', 'brand', 'v0')] }));
+      const id = (await db.store.loadEntities({ entity: 'partners', keyField: 'code', keys: ['A'], fields: [], withOwners: false })).get('A')!.id;
+      for (const value of ['v1', 'v2']) await db.store.applyBatch(batch(run.id, { updates: [{ id, key: 'A', values: { brand: value } }], lineage: [lineage('A', 'brand', value, id)] }));
+      const query = { entityType: 'partners', entityId: id, fieldName: 'brand' };
+      const first = await db.store.callFunction<Array<{ new_value: string; changed_at: string; id: string }>>('fieldsync_field_history', { ...query, limit: 2 }, 'page');
+      expect(first.map((row) => row.new_value)).toEqual(['v2', 'v1']);
+      const last = first[1]!;
+      const rest = await db.store.callFunction<Array<{ new_value: string }>>('fieldsync_field_history', { ...query, limit: 2, cursor: { at: last.changed_at, id: last.id } }, 'page');
+      expect(rest.map((row) => row.new_value)).toEqual(['v0']);
+    });
+
     it('identifiers - hostile table and column names are rejected before any SQL', async () => {
       await expect(db.store.describeEntity('partners"; drop table x; --')).rejects.toMatchObject({ code: 'CONFIGURATION_INVALID' });
       await expect(db.store.loadEntities({ entity: 'partners', keyField: 'code"--', keys: ['a'], fields: [], withOwners: false })).rejects.toMatchObject({ code: 'CONFIGURATION_INVALID' });
