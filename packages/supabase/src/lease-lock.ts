@@ -24,10 +24,19 @@ export async function tryLeaseLock(rpc: RpcCaller, key: string, options: LeaseLo
   const taken = await take();
   if (!taken?.acquired) return null;
   let released = false;
+  let renewal: Promise<void> | undefined;
   const timer = setInterval(
     () => {
+      if (renewal) return;
       // A renewal that fails is tried again at the next tick; the lease covers several ticks.
-      take().catch(() => {});
+      renewal = take()
+        .then(
+          () => {},
+          () => {},
+        )
+        .finally(() => {
+          renewal = undefined;
+        });
     },
     options.renewEveryMs ?? Math.max(1, Math.floor(ttlMs / 3)),
   );
@@ -37,6 +46,9 @@ export async function tryLeaseLock(rpc: RpcCaller, key: string, options: LeaseLo
       if (released) return;
       released = true;
       clearInterval(timer);
+      // fieldsync_try_lock inserts when the row is gone: a renewal still in flight after the
+      // delete would take the lease again, so it settles first.
+      await renewal;
       await rpc.call('fieldsync_release_lock', { key, holder }, { action: 'release the sync lock', idempotent: true });
     },
   };

@@ -49,6 +49,8 @@ export interface PostgrestFault {
   count?: number;
   /** Only calls of this function. */
   functionName?: string;
+  /** Let this many matching calls through first (e.g. fail the second batch of a run). @default 0 */
+  after?: number;
 }
 
 /** One call the emulator received. */
@@ -156,7 +158,7 @@ function parameterOf(value: unknown, type: string): unknown {
 export async function startPostgrestEmulator(options: PostgrestEmulatorOptions): Promise<PostgrestEmulator> {
   const allowed = options.functions ?? /^fieldsync_/;
   const maxRows = options.maxRows ?? 1000;
-  const faults: Array<Required<Pick<PostgrestFault, 'kind' | 'count'>> & PostgrestFault> = [];
+  const faults: Array<Required<Pick<PostgrestFault, 'kind' | 'count' | 'after'>> & PostgrestFault> = [];
   const calls: RecordedCall[] = [];
   const sockets = new Set<Socket>();
 
@@ -164,6 +166,10 @@ export async function startPostgrestEmulator(options: PostgrestEmulatorOptions):
     const index = faults.findIndex((fault) => fault.functionName === undefined || fault.functionName === functionName);
     if (index < 0) return undefined;
     const fault = faults[index]!;
+    if (fault.after > 0) {
+      fault.after -= 1;
+      return undefined;
+    }
     fault.count -= 1;
     if (fault.count <= 0) faults.splice(index, 1);
     return fault;
@@ -262,7 +268,7 @@ export async function startPostgrestEmulator(options: PostgrestEmulatorOptions):
     url: `http://127.0.0.1:${port}`,
     calls,
     fail(fault) {
-      faults.push({ ...fault, count: fault.count ?? 1 });
+      faults.push({ ...fault, count: fault.count ?? 1, after: fault.after ?? 0 });
     },
     reset() {
       faults.length = 0;
