@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defineMapping } from '../config/define-mapping.js';
 import { FieldsyncError } from '../errors.js';
 import { staticRows } from '../testing/static-rows.js';
-import type { MemoryStoreOptions } from '../testing/memory-store.js';
+import { memoryStore, type MemoryStoreOptions } from '../testing/memory-store.js';
 import { createSyncEngine } from './create-sync-engine.js';
 import { ADMIN, partnerRows, partnersStore, sheetMapping, type Entities } from './engine-test-fixtures.js';
 
@@ -194,5 +194,34 @@ describe('createSyncEngine', () => {
     const { engine } = setup();
     await engine.dispose();
     await expect(engine.syncTab('partners-tab')).rejects.toMatchObject({ code: 'DISPOSED' });
+  });
+});
+
+describe('createSyncEngine column types', () => {
+  // Regression: a calendar date written to a timestamptz column compared unequal to the Date read back, so every re-run rewrote it.
+  it('syncTab - a date into a timestamptz column and numeric text into numeric are stable across re-runs', async () => {
+    const store = memoryStore({ tables: { events: { columns: { code: 'text', happened_at: 'timestamptz', on_day: 'date', amount: 'numeric' } } } });
+    const mapping = defineMapping<{ events: { code: string; happened_at: unknown; on_day: unknown; amount: unknown } }>({
+      dataSources: [
+        {
+          id: 'events-source',
+          name: 'Events',
+          type: 'static',
+          tabs: [
+            {
+              id: 'events-tab',
+              tabName: 'Events',
+              entity: 'events',
+              columns: { Code: { field: 'code', key: true }, Happened: { field: 'happened_at', transform: 'date' }, Day: { field: 'on_day', transform: 'date', options: { output: 'timestamp' } }, Amount: { field: 'amount' } },
+            },
+          ],
+        },
+      ],
+    });
+    const engine = createSyncEngine({ store, strategies: [staticRows({ tabs: { Events: [{ Code: 'E1', Happened: '2024-03-01', Day: '2024-03-02T15:00:00Z', Amount: '12.50' }] } })], config: mapping });
+    await engine.syncTab('events-tab');
+    expect(store.entities('events')[0]).toMatchObject({ happened_at: new Date('2024-03-01T00:00:00Z'), on_day: '2024-03-02', amount: 12.5 });
+    const second = await engine.syncTab('events-tab');
+    expect(second.stats).toMatchObject({ rowsUpdated: 0, lineageCount: 0 });
   });
 });

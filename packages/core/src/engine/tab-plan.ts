@@ -28,6 +28,8 @@ export interface TabPlan {
   derivations: Array<[string, Derivation]>;
   /** Fields to load for each existing entity. */
   loadFields: string[];
+  /** Column type of each synced field, when the store knows it (values are coerced to it). */
+  columnTypes: Map<string, ColumnType>;
   /** Whether another source also writes one of this tab's fields, so owners matter. */
   withOwners: boolean;
   priorityOf(field: string, dataSourceId: string | null): number | null;
@@ -122,7 +124,14 @@ export async function planTab(input: PlanInput): Promise<TabPlan> {
   if (tab.deleteMarkerField) loadFields.add(tab.deleteMarkerField);
   loadFields.delete(schema.idColumn);
 
+  const columnTypes = new Map<string, ColumnType>();
+  if (!schema.open) for (const column of columns) {
+    const type = schema.columns.get(column.field)?.type;
+    if (type) columnTypes.set(column.field, type);
+  }
+
   return {
+    columnTypes,
     dataSource,
     tab,
     strategy,

@@ -1,6 +1,7 @@
 import type { IncomingRow } from '../reconciler.js';
 import type { RowError } from '../runs.js';
 import type { ColumnLocation, RowAddress, SourceRow } from '../strategy.js';
+import type { ColumnType } from '../store.js';
 import type { TransformContext } from '../transformer.js';
 import { isEmptyValue, type FieldValue } from '../values.js';
 import type { PlannedColumn, TabPlan } from './tab-plan.js';
@@ -27,6 +28,31 @@ export function cellAddress(source: SourceContext, column: string | undefined, a
   if (address.id !== undefined) return column === undefined ? address.id : `${address.id}.${column}`;
   if (address.row !== undefined) return String(address.row);
   return undefined;
+}
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Brings a value to the form the column holds, so a re-read compares equal to what the store
+ * returns: a calendar date for a timestamptz column becomes midnight UTC, an instant for a date
+ * column its UTC date, numeric text for a number column a number.
+ */
+export function coerceToColumn(value: FieldValue, type: ColumnType | undefined): FieldValue {
+  if (value === null || type === undefined) return value;
+  switch (type) {
+    case 'timestamptz':
+      if (typeof value === 'string' && DATE_ONLY.test(value.trim())) return new Date(`${value.trim()}T00:00:00Z`);
+      return value;
+    case 'date':
+      if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString().slice(0, 10);
+      return value;
+    case 'numeric':
+    case 'integer':
+      if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+      return value;
+    default:
+      return value;
+  }
 }
 
 function defaultValue(raw: unknown): FieldValue {
@@ -94,7 +120,7 @@ export function transformRows(plan: TabPlan, source: SourceContext, sourceRows: 
       cellProblems.add(problem.column);
       if (severity === 'error') dropped = true;
     }
-    const values: Record<string, FieldValue> = { [plan.keyField]: keyResult.value };
+    const values: Record<string, FieldValue> = { [plan.keyField]: coerceToColumn(keyResult.value, plan.columnTypes.get(plan.keyField)) };
     for (const column of plan.columns) {
       if (column === plan.keyColumn) continue;
       const sourceColumn = column.mapping.sourceColumn;
@@ -112,7 +138,7 @@ export function transformRows(plan: TabPlan, source: SourceContext, sourceRows: 
         dropped = true;
         continue;
       }
-      values[column.field] = result.value;
+      values[column.field] = coerceToColumn(result.value, plan.columnTypes.get(column.field));
     }
     if (dropped) {
       skipped += 1;
