@@ -41,6 +41,8 @@ export interface BenchCase {
   ms: number;
   /** Peak RSS of the process that ran the case, MB (fieldsync cases only). */
   peakRssMb?: number;
+  /** RSS of that process after opening the store, before the sync, MB. */
+  baseRssMb?: number;
   entityRowsWritten?: number;
   lineageRowsWritten?: number;
   note?: string;
@@ -67,6 +69,7 @@ interface ChildRequest {
 interface ChildResult {
   ms: number;
   peakRssMb: number;
+  baseRssMb: number;
   entityRowsWritten: number;
   lineageRowsWritten: number;
   success: boolean;
@@ -196,6 +199,7 @@ async function childCase(request: ChildRequest): Promise<ChildResult> {
     return { versions: entities!.versions, entities: Number(entities!.n), lineage: Number(lineage!.n) };
   };
   const before = await fingerprint();
+  const baseRssMb = process.memoryUsage().rss / 1024 / 1024;
   const version = request.caseName === 'changed' ? 1 : 0;
   const engine = createSyncEngine({ store, strategies: [generatedRows(request.rows, version)], config: mapping, batchSize: request.batchSize });
   const started = now();
@@ -204,7 +208,7 @@ async function childCase(request: ChildRequest): Promise<ChildResult> {
   const after = await fingerprint();
   const entityRowsWritten = request.caseName === 'initial' ? after.entities - before.entities : before.versions === after.versions ? 0 : result.stats.rowsUpdated;
   await engine.dispose();
-  return { ms, peakRssMb: process.resourceUsage().maxRSS / 1024, entityRowsWritten, lineageRowsWritten: after.lineage - before.lineage, success: result.success };
+  return { ms, peakRssMb: process.resourceUsage().maxRSS / 1024, baseRssMb, entityRowsWritten, lineageRowsWritten: after.lineage - before.lineage, success: result.success };
 }
 
 async function measureFieldsync(target: BenchCase['target'], kind: ChildRequest['kind'], connection: string, schema: string, rows: number, batchSize: number): Promise<BenchCase[]> {
@@ -213,7 +217,7 @@ async function measureFieldsync(target: BenchCase['target'], kind: ChildRequest[
   for (const caseName of ['initial', 'unchanged', 'changed'] as const) {
     const result = await runChild({ kind, connection, schema, rows, batchSize, caseName });
     if (!result.success) throw new Error(`fieldsync ${caseName} failed`);
-    cases.push({ target, name: names[caseName], rows, ms: result.ms, peakRssMb: result.peakRssMb, entityRowsWritten: result.entityRowsWritten, lineageRowsWritten: result.lineageRowsWritten });
+    cases.push({ target, name: names[caseName], rows, ms: result.ms, peakRssMb: result.peakRssMb, baseRssMb: result.baseRssMb, entityRowsWritten: result.entityRowsWritten, lineageRowsWritten: result.lineageRowsWritten });
   }
   return cases;
 }

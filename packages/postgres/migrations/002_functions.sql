@@ -144,6 +144,13 @@ declare
   batch_instant timestamptz;
   stats jsonb := coalesce(payload->'stats', '{}'::jsonb);
 begin
+  -- A batch of unchanged rows only adds to the run's counters: progress that needs no fsync of its
+  -- own (a crash loses at most these counts; finishRun writes the final ones durably).
+  if jsonb_array_length(coalesce(payload->'creates', '[]'::jsonb)) = 0 and jsonb_array_length(coalesce(payload->'updates', '[]'::jsonb)) = 0
+     and jsonb_array_length(coalesce(payload->'deletes', '[]'::jsonb)) = 0 and jsonb_array_length(coalesce(payload->'lineage', '[]'::jsonb)) = 0
+     and jsonb_array_length(coalesce(payload->'conflicts', '[]'::jsonb)) = 0 and not payload ? 'checkpoint' then
+    perform set_config('synchronous_commit', 'off', true);
+  end if;
   -- Catalog lookups only when the entity table is written (a batch of unchanged rows only adds counters).
   if jsonb_array_length(coalesce(payload->'creates', '[]'::jsonb)) > 0 or jsonb_array_length(coalesce(payload->'updates', '[]'::jsonb)) > 0
      or jsonb_array_length(coalesce(payload->'deletes', '[]'::jsonb)) > 0 then
@@ -274,11 +281,16 @@ begin
 end
 $fn$;
 
+-- A heartbeat needs no fsync of its own: losing one in a crash only makes the run look stale sooner.
+-- (set_config with is_local lasts to the commit; a SET clause on the function would end with it.)
 create or replace function "public".fieldsync_heartbeat_run(payload jsonb) returns jsonb
-language sql as $fn$
+language plpgsql as $fn$
+begin
+  perform set_config('synchronous_commit', 'off', true);
   update "public"."sync_runs" set heartbeat_at = greatest(clock_timestamp(), heartbeat_at)
-  where id = (payload->>'runId')::uuid and status = 'running'
-  returning jsonb_build_object('updated', true);
+  where id = (payload->>'runId')::uuid and status = 'running';
+  return jsonb_build_object('updated', found);
+end
 $fn$;
 
 create or replace function "public".fieldsync_finish_run(payload jsonb) returns jsonb
