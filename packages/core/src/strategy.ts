@@ -110,6 +110,12 @@ export interface SyncStrategy {
    * be read or a mapped column is missing, so nothing is written on a broken source.
    */
   open(request: ReadRequest): Promise<SourceReader>;
+  /**
+   * Told by `syncDataSource` which tabs of a data source are about to be read, so the strategy
+   * can fetch them together (one Sheets batchGet for all of them). Optional, and only a hint:
+   * each tab is still opened with `open`, and a strategy must not fail here.
+   */
+  prepare?(request: { dataSource: DataSourceConfig; tabs: ReadonlyArray<TabMappingConfig> }): void;
   /** Releases clients and timers. The engine calls it once from `engine.dispose()`. */
   dispose?(): Promise<void>;
 }

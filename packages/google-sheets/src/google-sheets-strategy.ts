@@ -99,7 +99,9 @@ export function googleSheets(options: GoogleSheetsOptions): GoogleSheetsStrategy
   let bucket: QuotaBucket | undefined;
   let requester: SheetsRequester | undefined;
   let cache: SpreadsheetCache | undefined;
-  const prefetch = options.prefetchKnownTabs ? createTabPrefetch({ ttlMs: options.metadataTtlMs ?? 5000, windowRows }) : undefined;
+  // Tabs planned by `prepare` (syncDataSource) always come along; with prefetchKnownTabs, also
+  // every tab read before.
+  const prefetch = createTabPrefetch({ ttlMs: options.metadataTtlMs ?? 5000, windowRows });
 
   function resolveBucket(): QuotaBucket {
     if (bucket) return bucket;
@@ -134,7 +136,7 @@ export function googleSheets(options: GoogleSheetsOptions): GoogleSheetsStrategy
 
   async function open(request: ReadRequest): Promise<SourceReader> {
     const spreadsheetId = spreadsheetIdOf(request.dataSource, options.spreadsheetId);
-    const opened = prefetch?.opening(spreadsheetId, request.tab.tabName);
+    const opened = prefetch.opening(spreadsheetId, request.tab.tabName);
     try {
       return await openTab(request, spreadsheetId);
     } catch (error) {
@@ -188,14 +190,14 @@ export function googleSheets(options: GoogleSheetsOptions): GoogleSheetsStrategy
       else firstEnd = dataStart - 1;
     }
     let valueRanges: ValueRangeResource[];
-    const prefetched = consumed === 0 ? prefetch?.take(spreadsheetId, ranges[0]!) : undefined;
+    const prefetched = consumed === 0 ? prefetch.take(spreadsheetId, ranges[0]!) : undefined;
     if (prefetched) {
       valueRanges = [prefetched];
     } else {
-      const extras = consumed === 0 && prefetch ? prefetch.extraRanges(spreadsheetId, metadata, sheet.title) : [];
+      const extras = consumed === 0 ? prefetch.extraRanges(spreadsheetId, metadata, sheet.title) : [];
       valueRanges = await cache.readTogether(spreadsheetId, [...ranges, ...extras], request.signal);
       if (extras.length > 0) {
-        prefetch?.keep(spreadsheetId, extras.map((range, index) => [range, valueRanges[ranges.length + index]] as const));
+        prefetch.keep(spreadsheetId, extras.map((range, index) => [range, valueRanges[ranges.length + index]] as const));
         valueRanges = valueRanges.slice(0, ranges.length);
       }
     }
@@ -207,7 +209,7 @@ export function googleSheets(options: GoogleSheetsOptions): GoogleSheetsStrategy
       { label, tabTitle: sheet.title, headerRow, columnCount: sheet.columnCount },
     );
     warnings.push(...resolution.warnings);
-    if (consumed === 0) prefetch?.remember(spreadsheetId, sheet.title, headerRow);
+    if (consumed === 0 && options.prefetchKnownTabs) prefetch.remember(spreadsheetId, sheet.title, headerRow);
     const firstRows = consumed === 0 ? headerValues.slice(1) : (valueRanges[1]?.values ?? []);
     const columns = new Map<string, ColumnLocation>(resolution.columns.map((column) => [column.sourceColumn, column.location]));
 
@@ -251,6 +253,15 @@ export function googleSheets(options: GoogleSheetsOptions): GoogleSheetsStrategy
     type: 'google_sheet',
     capabilities: { incremental: true, streaming: true, deletes: false, lookup: false },
     open,
+    prepare({ dataSource, tabs }) {
+      let spreadsheetId: string;
+      try {
+        spreadsheetId = spreadsheetIdOf(dataSource, options.spreadsheetId);
+      } catch {
+        return; // open() reports the missing id
+      }
+      prefetch.plan(spreadsheetId, tabs.filter((tab) => tab.mode === 'full').map((tab) => ({ title: tab.tabName, headerRow: tab.headerRow })));
+    },
     quotaBucket: resolveBucket,
     async dispose() {
       cache?.clear(new SourceError('DISPOSED', formatMessage('google-sheets', 'The strategy was disposed while a read was starting.', 'Dispose the engine only after its syncs have finished.')));

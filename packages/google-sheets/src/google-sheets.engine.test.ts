@@ -160,17 +160,30 @@ describe('googleSheets with the engine', () => {
     expect(emulator.requests.find((request) => request.method === 'values.batchGet')?.ranges).toEqual(['Partners!A1:Z1', 'Partners!A5:Z1000']);
   });
 
-  it('syncDataSource - with prefetchKnownTabs, tabs synced one after another share one batchGet from the second run on', async () => {
+  it('syncDataSource - tabs opened one after another share one metadata request and one batchGet (prepare hint)', async () => {
+    const { spreadsheetId } = createSpreadsheet();
+    const { engine } = engineFor(spreadsheetId, 'full', { concurrency: 1 });
+    const results = await engine.syncDataSource('master-sheet');
+    expect(results.map((result) => result.success)).toEqual([true, true]);
+    expect(emulator.requests.map((request) => request.method)).toEqual(['spreadsheets.get', 'values.batchGet']);
+    expect([...(emulator.requests[1]?.ranges ?? [])].sort()).toEqual(['Partners!A1:Z1000', 'Staff!A1:Z1000']);
+    // A plain syncTab afterwards reads only its own tab.
+    emulator.resetCounters();
+    await engine.syncTab('staff-tab');
+    expect(emulator.requests.filter((request) => request.method === 'values.batchGet').map((request) => request.ranges)).toEqual([['Staff!A1:Z1000']]);
+  });
+
+  it('syncTab - with prefetchKnownTabs, tabs read before come along, so a later syncTab costs no request', async () => {
     const { spreadsheetId } = createSpreadsheet();
     const { engine } = engineFor(spreadsheetId, 'full', { concurrency: 1, sheets: { prefetchKnownTabs: true, metadataTtlMs: 60_000 } });
-    await engine.syncDataSource('master-sheet');
-    // First run: the tabs are not known yet, one batchGet each.
-    expect(emulator.requests.map((request) => request.method)).toEqual(['spreadsheets.get', 'values.batchGet', 'values.batchGet']);
+    await engine.syncTab('partners-tab');
+    await engine.syncTab('staff-tab');
     emulator.resetCounters();
     emulator.setCell(spreadsheetId, 'Staff!B2', 'Anna');
-    const second = await engine.syncDataSource('master-sheet');
+    await engine.syncTab('partners-tab');
+    const staff = await engine.syncTab('staff-tab');
     expect(emulator.requests.map((request) => request.method)).toEqual(['values.batchGet']);
     expect([...(emulator.requests[0]?.ranges ?? [])].sort()).toEqual(['Partners!A1:Z1000', 'Staff!A1:Z1000']);
-    expect(second[1]?.stats).toMatchObject({ rowsUpdated: 1 });
+    expect(staff.stats).toMatchObject({ rowsUpdated: 1 });
   });
 });

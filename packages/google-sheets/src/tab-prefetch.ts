@@ -24,6 +24,8 @@ export interface TabPrefetch {
   take(spreadsheetId: string, range: string): ValueRangeResource | undefined;
   /** Ranges of known tabs worth fetching along with `sheetTitle`'s read. */
   extraRanges(spreadsheetId: string, metadata: SpreadsheetMetadata, sheetTitle: string): string[];
+  /** Tabs the engine is about to read (`strategy.prepare`): fetched along with the first of them, once. */
+  plan(spreadsheetId: string, tabs: ReadonlyArray<{ title: string; headerRow: number }>): void;
   /** Keeps prefetched answers for later opens. */
   keep(spreadsheetId: string, entries: ReadonlyArray<readonly [string, ValueRangeResource | undefined]>): void;
 }
@@ -33,6 +35,7 @@ const normal = (text: string) => text.trim().replace(/\s+/g, ' ').toLowerCase();
 /** Creates the read-ahead memory of one strategy. */
 export function createTabPrefetch(options: TabPrefetchOptions): TabPrefetch {
   const known = new Map<string, Map<string, number>>();
+  const planned = new Map<string, Map<string, number>>();
   const openings = new Map<string, Map<string, number>>();
   const kept = new Map<string, { valueRange: ValueRangeResource; expiresAt: number }>();
   const keyOf = (spreadsheetId: string, range: string) => `${spreadsheetId}\u0000${range}`;
@@ -50,6 +53,7 @@ export function createTabPrefetch(options: TabPrefetchOptions): TabPrefetch {
         openings.set(spreadsheetId, tabs);
       }
       tabs.set(name, (tabs.get(name) ?? 0) + 1);
+      planned.get(spreadsheetId)?.delete(name);
       let done = false;
       return () => {
         if (done) return;
@@ -76,15 +80,26 @@ export function createTabPrefetch(options: TabPrefetchOptions): TabPrefetch {
       kept.delete(key);
       return entry.valueRange;
     },
+    plan(spreadsheetId, tabs) {
+      const tabsOfSheet = planned.get(spreadsheetId) ?? new Map<string, number>();
+      for (const tab of tabs) tabsOfSheet.set(normal(tab.title), tab.headerRow);
+      planned.set(spreadsheetId, tabsOfSheet);
+    },
     extraRanges(spreadsheetId, metadata, sheetTitle) {
-      const tabs = known.get(spreadsheetId);
-      if (!tabs) return [];
+      const tabs = new Map(known.get(spreadsheetId));
+      const plannedTabs = planned.get(spreadsheetId);
+      for (const [name, headerRow] of plannedTabs ?? []) {
+        const sheet = metadata.sheets.find((candidate) => normal(candidate.title) === name);
+        if (sheet) tabs.set(sheet.title, headerRow);
+      }
+      plannedTabs?.clear();
+      if (tabs.size === 0) return [];
       const now = performance.now();
       sweep(now);
       const busy = openings.get(spreadsheetId);
       const ranges: string[] = [];
       for (const [title, headerRow] of tabs) {
-        if (title === sheetTitle || busy?.has(normal(title))) continue;
+        if (normal(title) === normal(sheetTitle) || busy?.has(normal(title))) continue;
         const sheet = metadata.sheets.find((candidate) => candidate.title === title);
         if (!sheet || headerRow > sheet.rowCount) continue;
         const range = formatRange(title, { startRow: headerRow, startColumn: 1, endRow: Math.min(headerRow + options.windowRows, sheet.rowCount), endColumn: sheet.columnCount });

@@ -132,6 +132,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     }
     const limit = pLimit(settings.concurrency);
     const tabs = config.tabMappings.filter((tab) => tab.dataSourceId === id && tab.status === 'active');
+    const dataSource = config.dataSources.find((source) => source.id === id)!;
+    try {
+      strategyFor(dataSource).prepare?.({ dataSource, tabs });
+    } catch (error) {
+      log({ level: 'warn', message: `Strategy prepare failed; tabs are read one by one: ${describeError(error).message}` });
+    }
     return Promise.all(
       tabs.map((tab) =>
         limit(async (): Promise<SyncResult> => {
