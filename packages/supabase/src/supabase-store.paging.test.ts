@@ -17,6 +17,31 @@ for (const kind of testBackendKinds()) {
     afterEach(async () => backend?.cleanup());
     afterAll(async () => kind.close());
 
+    it('loadEntities and applyBatch - thousands of keys travel in one POST body each, never in a URL', async () => {
+      const codes = Array.from({ length: 3000 }, (_, index) => `PARTNER-${String(index).padStart(5, '0')}`);
+      const run = await backend.store.createRun({ dataSourceId: SOURCE, tabMappingId: TAB, trigger: 'manual', triggeredBy: null, dryRun: false, forceOverwrite: false });
+      const result = await backend.store.applyBatch({
+        runId: run.id,
+        tabMappingId: TAB,
+        entity: 'partners',
+        keyField: 'partner_code',
+        creates: codes.map((code) => ({ key: code, values: { partner_code: code, brand_name: `Brand ${code}` } })),
+        updates: [],
+        deletes: [],
+        lineage: [],
+        conflicts: [],
+        stats: { rowsProcessed: 3000, rowsCreated: 3000, rowsUpdated: 0, rowsSkipped: 0, rowsDeleted: 0, rowsUnchanged: 0, errorCount: 0, lineageCount: 0, conflictCount: 0 },
+      });
+      expect(result.created).toBe(3000);
+      const loaded = await backend.store.loadEntities({ entity: 'partners', keyField: 'partner_code', keys: codes, fields: ['brand_name'], withOwners: true });
+      expect(loaded.size).toBe(3000);
+      expect(loaded.get('PARTNER-02999')?.values.brand_name).toBe('Brand PARTNER-02999');
+      const loads = backend.emulator.calls.filter((call) => call.functionName === 'fieldsync_load_entities');
+      expect(loads).toHaveLength(1);
+      expect((loads[0]!.body as { payload: { keys: string[] } }).payload.keys).toHaveLength(3000);
+      expect(callsOf('fieldsync_apply_batch')).toBe(1);
+    });
+
     it('listRuns - a limit above the 1,000-row cap is fetched in pages, newest first, and the cursor continues after it', async () => {
       await backend.sql(
         `insert into "${backend.schema}".sync_runs (data_source_id, tab_mapping_id, status, started_at, created_at)
