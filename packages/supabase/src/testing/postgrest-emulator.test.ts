@@ -49,6 +49,13 @@ describe('startPostgrestEmulator', () => {
     expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(response.headers.get('content-profile')).toBe(schema);
     expect(await response.json()).toEqual({ a: [1, 'b'] });
+    const viaAccept = await fetch(`${emulator.url}/rest/v1/rpc/fieldsync_echo`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer k', 'content-type': 'application/json', 'accept-profile': 'public' },
+      body: JSON.stringify({ payload: 1 }),
+    });
+    expect(viaAccept.status).toBe(404);
+    expect(await viaAccept.json()).toMatchObject({ code: 'PGRST202', message: 'Could not find the function public.fieldsync_echo(payload) in the schema cache' });
   });
 
   it('rpc - works through supabase-js with the schema from db.schema and from .schema()', async () => {
