@@ -212,6 +212,23 @@ for (const kind of testDatabaseKinds()) {
       expect(rest.map((row) => row.new_value)).toEqual(['v0']);
     });
 
+    it('entitySchema - entity tables may live in another schema than fieldsync\'s tables', async () => {
+      const entities = `${db.schema}_app`;
+      await db.sql(`create schema "${entities}"`);
+      try {
+        await db.sql(`create table "${entities}".staff (id uuid primary key default gen_random_uuid(), email text unique, name text)`);
+        const store = db.otherStore({ entitySchema: entities });
+        expect(await store.describeEntity('partners'), 'partners is in the other schema').toBeNull();
+        const run = await store.createRun({ dataSourceId: SOURCE, tabMappingId: TAB, trigger: 'manual', triggeredBy: null, dryRun: false, forceOverwrite: false });
+        await store.applyBatch({ ...batch(run.id, { creates: [{ key: 'a@x.io', values: { email: 'a@x.io', name: 'Ann' } }] }), entity: 'staff', keyField: 'email' });
+        const loaded = await store.loadEntities({ entity: 'staff', keyField: 'email', keys: ['a@x.io'], fields: ['name'], withOwners: false });
+        expect(loaded.get('a@x.io')!.values).toEqual({ email: 'a@x.io', name: 'Ann' });
+        expect(await db.sql(`select name from "${entities}".staff`)).toEqual([{ name: 'Ann' }]);
+      } finally {
+        await db.sql(`drop schema "${entities}" cascade`);
+      }
+    });
+
     it('identifiers - hostile table and column names are rejected before any SQL', async () => {
       await expect(db.store.describeEntity('partners"; drop table x; --')).rejects.toMatchObject({ code: 'CONFIGURATION_INVALID' });
       await expect(db.store.loadEntities({ entity: 'partners', keyField: 'code"--', keys: ['a'], fields: [], withOwners: false })).rejects.toMatchObject({ code: 'CONFIGURATION_INVALID' });
