@@ -117,11 +117,26 @@ begin
 end
 $fn$;
 
+-- A JSON array as a Postgres array, in order (JSON null items become NULL).
+create or replace function "public".fieldsync_text_array(items jsonb) returns text[]
+language sql immutable as $fn$
+  select coalesce(array_agg(item order by position), '{}')
+  from jsonb_array_elements_text(coalesce(items, '[]'::jsonb)) with ordinality as e(item, position);
+$fn$;
+
+create or replace function "public".fieldsync_jsonb_array(items jsonb) returns jsonb[]
+language sql immutable as $fn$
+  select coalesce(array_agg(nullif(item, 'null'::jsonb) order by position), '{}')
+  from jsonb_array_elements(coalesce(items, '[]'::jsonb)) with ordinality as e(item, position);
+$fn$;
+
 -- A batch, atomically: creates, updates (changed columns only, grouped by column set),
 -- deletes, lineage, conflicts (open duplicates skipped), run counters and the tab's cursor.
 -- Payload: { entitySchema, entity, keyField, idColumn, idHasDefault, runId, tabMappingId,
 --   creates: [{ columns, rows: [{col: value}] }], updates: [{ columns, rows: [{id, col: value}] }],
---   deletes: [{id}], lineage: [...], conflicts: [...], stats: {...}, checkpoint? }
+--   deletes: [{id}], lineage: { column: [value per row] } (columnar: a batch holds ~10 lineage rows
+--   per entity, and repeating 12 keys per row made the payload 1.7x larger), or the older array of
+--   row objects, conflicts: [{...}], stats: {...}, checkpoint? }
 create or replace function "public".fieldsync_apply_batch(payload jsonb) returns jsonb
 language plpgsql as $fn$
 declare
@@ -143,11 +158,16 @@ declare
   total_conflicts bigint := 0;
   batch_instant timestamptz;
   stats jsonb := coalesce(payload->'stats', '{}'::jsonb);
+  lineage jsonb := payload->'lineage';
+  lineage_rows integer := case jsonb_typeof(payload->'lineage')
+    when 'object' then coalesce(jsonb_array_length(payload->'lineage'->'field_name'), 0)
+    when 'array' then jsonb_array_length(payload->'lineage')
+    else 0 end;
 begin
   -- A batch of unchanged rows only adds to the run's counters: progress that needs no fsync of its
   -- own (a crash loses at most these counts; finishRun writes the final ones durably).
   if jsonb_array_length(coalesce(payload->'creates', '[]'::jsonb)) = 0 and jsonb_array_length(coalesce(payload->'updates', '[]'::jsonb)) = 0
-     and jsonb_array_length(coalesce(payload->'deletes', '[]'::jsonb)) = 0 and jsonb_array_length(coalesce(payload->'lineage', '[]'::jsonb)) = 0
+     and jsonb_array_length(coalesce(payload->'deletes', '[]'::jsonb)) = 0 and lineage_rows = 0
      and jsonb_array_length(coalesce(payload->'conflicts', '[]'::jsonb)) = 0 and not payload ? 'checkpoint' then
     perform set_config('synchronous_commit', 'off', true);
   end if;
@@ -196,8 +216,7 @@ begin
     get diagnostics total_deleted = row_count;
   end if;
 
-  if jsonb_array_length(coalesce(payload->'lineage', '[]'::jsonb)) > 0
-     or jsonb_array_length(coalesce(payload->'conflicts', '[]'::jsonb)) > 0 then
+  if lineage_rows > 0 or jsonb_array_length(coalesce(payload->'conflicts', '[]'::jsonb)) > 0 then
     -- Later than every stored change, so the seed's UNIQUE(..., changed_at) holds even on a
     -- millisecond clock, and "newest first" is the order of writing.
     batch_instant := greatest(
@@ -206,14 +225,37 @@ begin
       (select max(created_at) + interval '1 microsecond' from "public"."fieldsync_conflicts"));
   end if;
 
-  if jsonb_array_length(coalesce(payload->'lineage', '[]'::jsonb)) > 0 then
+  if lineage_rows > 0 and jsonb_typeof(lineage) = 'object' then
     insert into "public"."field_lineage"
       (entity_type, entity_id, entity_key, field_name, source_type, source_id, source_ref,
        previous_value, new_value, sync_run_id, changed_by, changed_at, change_reason)
     select l.entity_type, coalesce(l.entity_id, (created_ids->>l.entity_key)::uuid), l.entity_key, l.field_name,
            l.source_type, l.source_id, l.source_ref, l.previous_value, l.new_value, l.sync_run_id, l.changed_by,
            batch_instant, l.change_reason
-    from jsonb_to_recordset(payload->'lineage') as l(
+    from unnest(
+      "public".fieldsync_text_array(lineage->'entity_type'),
+      "public".fieldsync_text_array(lineage->'entity_id')::uuid[],
+      "public".fieldsync_text_array(lineage->'entity_key'),
+      "public".fieldsync_text_array(lineage->'field_name'),
+      "public".fieldsync_text_array(lineage->'source_type'),
+      "public".fieldsync_text_array(lineage->'source_id')::uuid[],
+      "public".fieldsync_text_array(lineage->'source_ref'),
+      "public".fieldsync_jsonb_array(lineage->'previous_value'),
+      "public".fieldsync_jsonb_array(lineage->'new_value'),
+      "public".fieldsync_text_array(lineage->'sync_run_id')::uuid[],
+      "public".fieldsync_text_array(lineage->'changed_by')::uuid[],
+      "public".fieldsync_text_array(lineage->'change_reason')
+    ) as l(entity_type, entity_id, entity_key, field_name, source_type, source_id, source_ref,
+           previous_value, new_value, sync_run_id, changed_by, change_reason);
+    get diagnostics total_lineage = row_count;
+  elsif lineage_rows > 0 then
+    insert into "public"."field_lineage"
+      (entity_type, entity_id, entity_key, field_name, source_type, source_id, source_ref,
+       previous_value, new_value, sync_run_id, changed_by, changed_at, change_reason)
+    select l.entity_type, coalesce(l.entity_id, (created_ids->>l.entity_key)::uuid), l.entity_key, l.field_name,
+           l.source_type, l.source_id, l.source_ref, l.previous_value, l.new_value, l.sync_run_id, l.changed_by,
+           batch_instant, l.change_reason
+    from jsonb_to_recordset(lineage) as l(
       entity_type text, entity_id uuid, entity_key text, field_name text, source_type text, source_id uuid,
       source_ref text, previous_value jsonb, new_value jsonb, sync_run_id uuid, changed_by uuid, change_reason text);
     get diagnostics total_lineage = row_count;

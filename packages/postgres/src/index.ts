@@ -8,7 +8,7 @@ export { pgliteDriver, openPglite } from './pglite-driver.js';
 export type { PGliteLike, PGliteTransactionLike, PgliteDriverOptions } from './pglite-driver.js';
 export type { ReservedConnection, SqlDriver, SqlExecutor } from './sql-driver.js';
 export { toBatchPayload, isEmptyPayload } from './batch-payload.js';
-export type { BatchPayload, BatchPayloadOptions, RowGroup } from './batch-payload.js';
+export type { BatchPayload, BatchPayloadOptions, LineageColumns, RowGroup } from './batch-payload.js';
 export { columnTypeOf, fromColumnValue, toColumnValue, toEntitySchema } from './column-values.js';
 export type { DescribedEntity } from './column-values.js';
 export { conflictFromRow, lineageFromRow, runFromRow, encodeCursor, decodeCursor } from './store-records.js';

@@ -229,6 +229,17 @@ for (const kind of testDatabaseKinds()) {
       }
     });
 
+    it('fieldsync_apply_batch - takes lineage by column (toBatchPayload) and as row objects (older payloads)', async () => {
+      const run = await db.store.createRun({ dataSourceId: SOURCE, tabMappingId: TAB, trigger: 'manual', triggeredBy: null, dryRun: false, forceOverwrite: false });
+      await db.store.applyBatch(batch(run.id, { creates: [{ key: 'A', values: { code: 'A', brand: 'x' } }], lineage: [lineage('A', 'brand', 'x', null, run.id)] }));
+      const id = (await db.store.loadEntities({ entity: 'partners', keyField: 'code', keys: ['A'], fields: [], withOwners: false })).get('A')!.id;
+      const rowForm = { entity_type: 'partners', entity_id: id, entity_key: 'A', field_name: 'brand', source_type: 'app', source_id: null, source_ref: null, previous_value: 'x', new_value: 'y', sync_run_id: run.id, changed_by: null, change_reason: 'forced' };
+      const written = await db.store.callFunction<{ lineage: number }>('fieldsync_apply_batch', { entitySchema: db.schema, entity: 'partners', keyField: 'code', runId: run.id, tabMappingId: TAB, lineage: [rowForm], stats: {} }, 'write');
+      expect(written.lineage).toBe(1);
+      const history = await db.store.fieldHistory({ entityType: 'partners', entityId: id, fieldName: 'brand' });
+      expect(history.map((row) => [row.previousValue, row.newValue, row.reason, row.syncRunId])).toEqual([['x', 'y', 'forced', run.id], [null, 'x', 'create', run.id]]);
+    });
+
     it('identifiers - hostile table and column names are rejected before any SQL', async () => {
       await expect(db.store.describeEntity('partners"; drop table x; --')).rejects.toMatchObject({ code: 'CONFIGURATION_INVALID' });
       await expect(db.store.loadEntities({ entity: 'partners', keyField: 'code"--', keys: ['a'], fields: [], withOwners: false })).rejects.toMatchObject({ code: 'CONFIGURATION_INVALID' });
