@@ -113,9 +113,9 @@ CREATE INDEX IF NOT EXISTS idx_lineage_entity ON "public"."field_lineage"(entity
 CREATE INDEX IF NOT EXISTS idx_lineage_source ON "public"."field_lineage"(source_id);
 alter table "public"."field_lineage" add column if not exists entity_key text;
 alter table "public"."field_lineage" add column if not exists change_reason text;
--- Lets a batch pick a changed_at later than every stored one (see fieldsync_next_instant):
--- embedded Postgres has a millisecond clock, and the seed's UNIQUE includes changed_at.
-create index if not exists fieldsync_lineage_changed_at on "public"."field_lineage" (changed_at);
+-- (An index on changed_at alone existed in earlier versions; the batch instant is now found
+-- through idx_lineage_entity, so every lineage insert maintains one index less.)
+drop index if exists "public".fieldsync_lineage_changed_at;
 
 -- Values that lost (lower priority, overwritten, reference), kept for admin review.
 create table if not exists "public"."fieldsync_conflicts" (

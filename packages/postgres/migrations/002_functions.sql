@@ -217,11 +217,17 @@ begin
   end if;
 
   if lineage_rows > 0 or jsonb_array_length(coalesce(payload->'conflicts', '[]'::jsonb)) > 0 then
-    -- Later than every stored change, so the seed's UNIQUE(..., changed_at) holds even on a
-    -- millisecond clock, and "newest first" is the order of writing.
+    -- Later than every stored change of the entities this batch already had, so the seed's
+    -- UNIQUE(entity_type, entity_id, field_name, changed_at) holds even on a millisecond clock
+    -- (PGlite) and each field's history is in order of writing. Created entities have no history.
     batch_instant := greatest(
       clock_timestamp(),
-      (select max(changed_at) + interval '1 microsecond' from "public"."field_lineage"),
+      (select max(h.changed_at) + interval '1 microsecond' from "public"."field_lineage" h
+        where h.entity_type = entity
+          and h.entity_id = any(case jsonb_typeof(lineage)
+            when 'object' then array(select id::uuid from jsonb_array_elements_text(lineage->'entity_id') as ids(id) where id is not null)
+            else array(select (line->>'entity_id')::uuid from jsonb_array_elements(coalesce(lineage, '[]'::jsonb)) as lines(line) where line->>'entity_id' is not null)
+          end)),
       (select max(created_at) + interval '1 microsecond' from "public"."fieldsync_conflicts"));
   end if;
 
@@ -487,7 +493,8 @@ begin
     execute format('update %1$I.%2$I t set %3$I = (jsonb_populate_record(null::%1$I.%2$I, $1)).%3$I where t.%4$I = $2',
       entity_schema, open_conflict.entity_type, open_conflict.field_name, id_column)
       using jsonb_build_object(open_conflict.field_name, open_conflict.losing_value), open_conflict.entity_id;
-    instant := greatest(clock_timestamp(), (select max(changed_at) + interval '1 microsecond' from "public"."field_lineage"));
+    instant := greatest(clock_timestamp(), (select max(h.changed_at) + interval '1 microsecond' from "public"."field_lineage" h
+      where h.entity_type = open_conflict.entity_type and h.entity_id = open_conflict.entity_id));
     insert into "public"."field_lineage"
       (entity_type, entity_id, entity_key, field_name, source_type, source_id, source_ref, previous_value, new_value,
        sync_run_id, changed_by, changed_at, change_reason)
