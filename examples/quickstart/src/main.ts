@@ -4,7 +4,7 @@
  * and synced again. It prints the runs, the changes and the lineage of one field.
  */
 import { rm } from 'node:fs/promises';
-import { createSyncEngine, type SyncResult } from '@fieldsync/core';
+import { createSyncEngine, type SyncResult, type TabFailure } from '@fieldsync/core';
 import { googleSheets } from '@fieldsync/google-sheets';
 import { startSheetsEmulator } from '@fieldsync/google-sheets/testing';
 import { postgresStore } from '@fieldsync/postgres';
@@ -14,9 +14,9 @@ import { ENTITY_TABLES_SQL, mapping } from './mapping.js';
 
 const DATA_DIR = '.fieldsync/quickstart';
 
-function printRun(label: string, result: SyncResult) {
+function printRun(label: string, result: SyncResult | TabFailure) {
   const { stats } = result;
-  const status = result.success ? 'completed' : `failed: ${result.failure?.message}`;
+  const status = result.success ? 'completed' : `failed: ${result.failure.message}`;
   console.log(`  ${label.padEnd(9)} ${status} · ${stats.rowsProcessed} processed · ${stats.rowsCreated} created · ${stats.rowsUpdated} updated · ${stats.rowsUnchanged} unchanged · ${stats.rowsSkipped} skipped · ${stats.errorCount} errors`);
   for (const error of stats.errors) console.log(`      └─ ${error.severity} at ${error.address ?? `row ${error.row}`}: ${error.error}`);
 }

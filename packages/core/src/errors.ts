@@ -107,9 +107,29 @@ export function formatMessage(scope: string, problem: string, fix?: string): str
   return `[fieldsync] [${scope}] ${problem}${fix ? ` ${fix}` : ''}`;
 }
 
-/** A short, secret-free description of any thrown value, for run records and logs. */
+const SECRET_PATTERNS: ReadonlyArray<[RegExp, string]> = [
+  // user:password@ in URLs (connection strings, Basic auth in URLs)
+  [/([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]*(:[^\s/@]*)?@/gi, '$1[redacted]@'],
+  // Authorization header values
+  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/g, '$1 [redacted]'],
+  // key=..., token=..., password=... in query strings and messages
+  [/\b((?:api[_-]?)?key|token|access_token|refresh_token|secret|password|passwd|apikey|signature)=([^&\s"']+)/gi, '$1=[redacted]'],
+];
+
+/** Removes credentials from a message: URL user-info, bearer and basic tokens, `key=`/`token=`/`password=` values. */
+export function redactSecrets(text: string): string {
+  let out = text;
+  for (const [pattern, replacement] of SECRET_PATTERNS) out = out.replace(pattern, replacement);
+  return out;
+}
+
+/**
+ * A short description of any thrown value, for run records and logs. Messages of errors that
+ * fieldsync did not build (a driver's, a host transformer's) are passed through
+ * {@link redactSecrets} first.
+ */
 export function describeError(error: unknown): { code: string; message: string } {
-  if (FieldsyncError.isInstance(error)) return { code: error.code, message: error.message };
-  if (error instanceof Error) return { code: 'UNEXPECTED', message: error.message };
-  return { code: 'UNEXPECTED', message: String(error) };
+  if (FieldsyncError.isInstance(error)) return { code: error.code, message: redactSecrets(error.message) };
+  if (error instanceof Error) return { code: 'UNEXPECTED', message: redactSecrets(error.message) };
+  return { code: 'UNEXPECTED', message: redactSecrets(String(error)) };
 }

@@ -179,6 +179,7 @@ export interface StoreCapabilities {
  * passes `testStore` from `@fieldsync/core/testing`.
  */
 export interface Store {
+  /** What the store can do (transactions, cross-process locks); the engine adapts. */
   readonly capabilities: StoreCapabilities;
   /** Prepares the store (migrations, connections). The engine calls it once before first use. */
   init?(): Promise<void>;
@@ -197,7 +198,9 @@ export interface Store {
   finishRun(runId: string, outcome: RunOutcome): Promise<RunRecord>;
   /** Marks `running` runs whose heartbeat is older than `staleAfterMs` as failed; returns how many. */
   failStaleRuns(options: { staleAfterMs: number; tabMappingId?: string }): Promise<number>;
+  /** One run with its row errors and warnings, or null. */
   getRun(runId: string): Promise<RunRecord | null>;
+  /** Runs newest first, filtered by data source, tab and status, paged by cursor. */
   listRuns(query?: RunQuery): Promise<Page<RunRecord>>;
 
   /** The incremental cursor of a tab, or null. */
@@ -208,6 +211,7 @@ export interface Store {
   /** Lineage of one entity field, newest first: the first item is where the current value came from. */
   fieldHistory(query: { entityType: string; entityId: string; fieldName: string; limit?: number }): Promise<LineageRecord[]>;
 
+  /** Conflicts newest first, filtered by entity and status, paged by cursor. */
   listConflicts(query?: ConflictQuery): Promise<Page<ConflictRecord>>;
   /**
    * Resolves an open conflict. `apply_losing_value` writes the losing value to the entity with a

@@ -8,12 +8,13 @@ describe('values', () => {
     [' Acme ', 'Acme'],
     ['', null],
     ['  ', undefined],
-    ['1.50', 1.5],
+    [1.5, '1.50'],
     ['2024-01-02T00:00:00Z', new Date('2024-01-02T00:00:00Z')],
     ['2024-01-02T01:00:00+01:00', new Date('2024-01-02T00:00:00Z')],
-    ['true', true],
+    ['TRUE', true],
+    [1.5, ' 1.50 '],
     [['a', 'b'], ['a', 'b']],
-    [{ b: 1, a: '2' }, { a: 2, b: '1' }],
+    [{ b: 1, a: 'x' }, { a: ' x', b: 1 }],
   ])('sameValue - %j equals %j', (a, b) => {
     expect(sameValue(a, b)).toBe(true);
   });
@@ -25,6 +26,12 @@ describe('values', () => {
     [false, null],
     [0, null],
     [['a', 'b'], ['b', 'a']],
+    // Regression: numeric-looking text was compared as numbers, so edits of zip codes and phone numbers were lost.
+    ['01234', '1234'],
+    ['+15551234567', '15551234567'],
+    ['12345678901234567890', '12345678901234567891'],
+    ['1.50', '1.5'],
+    ['yes', true],
   ])('sameValue - %j differs from %j', (a, b) => {
     expect(sameValue(a, b)).toBe(false);
   });

@@ -15,9 +15,10 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d
 const NUMERIC = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
 
 /**
- * The canonical form of a value for comparison. Two values are the same change-wise when
- * their canonical forms are equal: `"1"` and `1`, `" a "` and `"a"`, `""` and `null`,
- * `2024-01-02T00:00:00Z` as a Date or as a string with another offset.
+ * The canonical form of a value for comparison: trimmed text, `""` as `null`, instants (a `Date`
+ * or ISO text with an offset) as epoch milliseconds, objects with sorted keys. Text stays text:
+ * `"01234"` and `"1234"` differ (a zip code, a phone number). {@link sameValue} adds the one
+ * loose rule: a number or boolean equals its own text.
  */
 export function canonicalValue(value: unknown): string {
   if (value === null || value === undefined) return 'null';
@@ -32,13 +33,11 @@ export function canonicalValue(value: unknown): string {
     case 'string': {
       const trimmed = value.trim();
       if (trimmed === '') return 'null';
-      if (NUMERIC.test(trimmed)) return `n:${Number(trimmed)}`;
       if (ISO_DATE.test(trimmed)) return `d:${trimmed}`;
       if (ISO_INSTANT.test(trimmed)) {
         const time = Date.parse(trimmed.replace(' ', 'T'));
         if (!Number.isNaN(time)) return `t:${time}`;
       }
-      if (trimmed === 'true' || trimmed === 'false') return `b:${trimmed}`;
       return `s:${trimmed}`;
     }
     case 'object': {
@@ -53,9 +52,33 @@ export function canonicalValue(value: unknown): string {
   }
 }
 
-/** True when two field values are equal after normalisation (see {@link canonicalValue}). */
+/** The number a number, bigint or numeric text stands for. */
+function numberOf(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'string' && NUMERIC.test(value.trim())) return Number(value.trim());
+  return undefined;
+}
+
+/**
+ * True when two field values are the same change-wise: equal canonical forms (see
+ * {@link canonicalValue}), or a number and its text (`1` and `"1.0"`), or a boolean and its text
+ * (`true` and `"TRUE"`). Two texts are compared as text, so `"01234"` and `"1234"` differ.
+ */
 export function sameValue(a: unknown, b: unknown): boolean {
-  return canonicalValue(a) === canonicalValue(b);
+  if (canonicalValue(a) === canonicalValue(b)) return true;
+  const aIsNumber = typeof a === 'number' || typeof a === 'bigint';
+  const bIsNumber = typeof b === 'number' || typeof b === 'bigint';
+  if (aIsNumber !== bIsNumber) {
+    const left = numberOf(a);
+    const right = numberOf(b);
+    return left !== undefined && right !== undefined && left === right;
+  }
+  if ((typeof a === 'boolean') !== (typeof b === 'boolean')) {
+    const text = (typeof a === 'boolean' ? b : a) as unknown;
+    return typeof text === 'string' && text.trim().toLowerCase() === String(typeof a === 'boolean' ? a : b);
+  }
+  return false;
 }
 
 /** True for `null`, `undefined`, and strings that are empty after trimming. */

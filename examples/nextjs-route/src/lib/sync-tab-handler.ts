@@ -93,7 +93,6 @@ function toResponse(result: SyncResult): SyncTabResponse {
   if (result.dryRun) {
     body.changes = result.changes.map((change) => ({ key: change.keyValue, type: change.type, fields: change.fields.map((field) => ({ field: field.field, previous: field.previous, next: field.next })) }));
   }
-  if (result.failure) body.error = result.failure;
   return body;
 }
 

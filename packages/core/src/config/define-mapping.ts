@@ -1,4 +1,5 @@
 import type { Authority, DeletePolicy, MappingConfig, MappingConfigInput } from './schema.js';
+import { ConfigurationError, formatMessage } from '../errors.js';
 import { parseMappingConfig } from './parse-config.js';
 
 /** Entity tables and their fields, e.g. `{ partners: { brand_name: string; tier: string } }`. */
@@ -69,7 +70,39 @@ export interface MappingDefinition<E extends EntityShapes = EntityShapes> {
  * });
  */
 export function defineMapping<E extends EntityShapes = EntityShapes>(definition: MappingDefinition<E>): MappingConfig {
-  return parseMappingConfig(toMappingConfigInput(definition as unknown as MappingDefinition), 'defineMapping');
+  const plain = definition as unknown as MappingDefinition;
+  try {
+    return parseMappingConfig(toMappingConfigInput(plain), 'defineMapping');
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    // Name the places as the caller wrote them, not as the flat table-shaped form has them.
+    const issues = error.issues.map((issue) => ({ path: definitionPath(plain, issue.path), message: issue.message }));
+    const lines = issues.map((issue) => `  - ${issue.path}: ${issue.message}`).join('\n');
+    throw new ConfigurationError(formatMessage('config', `Invalid defineMapping configuration (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines}`), { issues });
+  }
+}
+
+const FIELD_NAMES: Record<string, string> = { targetField: 'field', isKey: 'key', transformOptions: 'options', sourcePriority: 'priority', primaryEntity: 'entity' };
+
+/** Maps a path of the flat form (`columnMappings[3].authority`) to the definition's (`dataSources[0].tabs[1].columns["Tier"].authority`). */
+function definitionPath(definition: MappingDefinition, flatPath: string): string {
+  const tabs: string[] = [];
+  const columns: string[] = [];
+  definition.dataSources.forEach((source, sourceIndex) =>
+    source.tabs.forEach((tab, tabIndex) => {
+      tabs.push(`dataSources[${sourceIndex}].tabs[${tabIndex}]`);
+      for (const name of Object.keys(tab.columns)) columns.push(`dataSources[${sourceIndex}].tabs[${tabIndex}].columns[${JSON.stringify(name)}]`);
+    }),
+  );
+  const fields: string[] = [];
+  for (const [entity, entityFields] of Object.entries(definition.fields ?? {})) for (const field of Object.keys(entityFields ?? {})) fields.push(`fields.${entity}.${field}`);
+  const match = /^(tabMappings|columnMappings|computedFields)\[(\d+)\](?:\.([A-Za-z]+))?(.*)$/.exec(flatPath);
+  if (!match) return flatPath;
+  const [, list, index, field, rest] = match;
+  const base = (list === 'tabMappings' ? tabs : list === 'columnMappings' ? columns : fields)[Number(index)];
+  if (!base) return flatPath;
+  if (list === 'tabMappings' && field === 'dataSourceId') return `${base.replace(/\.tabs\[\d+\]$/, '')}.id${rest ?? ''}`;
+  return field ? `${base}.${FIELD_NAMES[field] ?? field}${rest ?? ''}` : `${base}${rest ?? ''}`;
 }
 
 /** The flat table-shaped form of a code mapping (what the host's config tables hold). */

@@ -67,4 +67,28 @@ describe('parseMappingConfig', () => {
     expect(FieldsyncError.isInstance(foreign)).toBe(true);
     expect(FieldsyncError.isInstance(new Error('plain'))).toBe(false);
   });
+
+  it('defineMapping - errors name the places as written in the definition', () => {
+    const attempt = () =>
+      defineMapping({
+        dataSources: [
+          {
+            id: 'sheet',
+            name: 'Sheet',
+            type: 'csv',
+            tabs: [
+              { id: 'a', tabName: 'A', entity: 'partners', columns: { Code: { field: 'code', key: true }, Tier: { field: 'tier', authority: 'boss' as never } } },
+              { id: 'b', tabName: 'B', entity: 'bad name', columns: { Code: { field: 'code' } } },
+            ],
+          },
+        ],
+      });
+    expect(attempt).toThrow(ConfigurationError);
+    try {
+      attempt();
+    } catch (error) {
+      expect((error as ConfigurationError).issues.map((issue) => issue.path)).toEqual(['dataSources[0].tabs[1].entity', 'dataSources[0].tabs[0].columns["Tier"].authority']);
+      expect((error as Error).message).toContain('dataSources[0].tabs[0].columns["Tier"].authority');
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import type { EntityChange, FieldChange, PendingConflict } from '../reconciler.js';
-import type { RunStats } from '../runs.js';
+import type { RowError, RunStats } from '../runs.js';
 import type { ApplyBatch, ExistingEntity, NewConflict, NewLineage } from '../store.js';
 import type { DeletedRecord, RowAddress } from '../strategy.js';
 import { sameValue, toJsonValue, type EntityValues, type FieldValue } from '../values.js';
@@ -23,6 +23,8 @@ export interface BuildBatchInput {
 
 export interface BuiltBatch {
   batch: Omit<ApplyBatch, 'stats' | 'checkpoint'>;
+  /** Warnings from derivations that threw (the derived field is left as it was). */
+  errors: RowError[];
   previews: ChangePreview[];
   stats: Pick<RunStats, 'rowsCreated' | 'rowsUpdated' | 'rowsDeleted' | 'lineageCount' | 'conflictCount'>;
 }
@@ -35,7 +37,7 @@ export function sourceRef(source: BuildBatchInput['source'], column: string | un
 }
 
 /** Adds derived fields to each change: recomputed from the entity's values after the change. */
-function applyDerivations(plan: TabPlan, change: EntityChange, existing: ExistingEntity | undefined): void {
+function applyDerivations(plan: TabPlan, change: EntityChange, existing: ExistingEntity | undefined, errors: RowError[]): void {
   if (plan.derivations.length === 0) return;
   const merged: EntityValues = { ...(existing?.values ?? {}) };
   for (const field of change.fields) merged[field.field] = field.next;
@@ -43,8 +45,10 @@ function applyDerivations(plan: TabPlan, change: EntityChange, existing: Existin
     let next: FieldValue;
     try {
       next = derive(merged);
-    } catch {
-      continue; // a throwing derivation leaves the field as it was; the run goes on
+    } catch (error) {
+      // A throwing derivation leaves the field as it was; the run goes on, and says so.
+      errors.push({ row: change.address.row ?? null, key: change.key, error: `Derivation of '${field}' failed: ${error instanceof Error ? error.message : String(error)}`, severity: 'warning' });
+      continue;
     }
     const previous = existing?.values[field] ?? null;
     if (sameValue(previous, next)) continue;
@@ -59,6 +63,7 @@ export function buildBatch(input: BuildBatchInput): BuiltBatch {
   const creates: Array<{ key: string; values: EntityValues }> = [];
   const updates: Array<{ id: string; key: string; values: EntityValues }> = [];
   const deletes: Array<{ id: string; key: string }> = [];
+  const errors: RowError[] = [];
   let marked = 0;
   const lineage: NewLineage[] = [];
   const previews: ChangePreview[] = [];
@@ -83,7 +88,7 @@ export function buildBatch(input: BuildBatchInput): BuiltBatch {
   };
 
   for (const change of input.changes) {
-    applyDerivations(plan, change, input.existing.get(change.key));
+    applyDerivations(plan, change, input.existing.get(change.key), errors);
     if (change.fields.length === 0) continue;
     const values: EntityValues = {};
     for (const field of change.fields) values[field.field] = field.next;
@@ -137,6 +142,7 @@ export function buildBatch(input: BuildBatchInput): BuiltBatch {
   return {
     batch: { runId, tabMappingId: plan.tab.id, entity: plan.entity, keyField: plan.keyField, creates, updates, deletes, lineage, conflicts },
     previews,
+    errors,
     stats: { rowsCreated: creates.length, rowsUpdated: updates.length - marked, rowsDeleted: deletes.length + marked, lineageCount: lineage.length, conflictCount: conflicts.length },
   };
 }

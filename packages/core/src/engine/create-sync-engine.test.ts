@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defineMapping } from '../config/define-mapping.js';
 import { FieldsyncError } from '../errors.js';
+import type { SyncStrategy } from '../strategy.js';
 import { staticRows } from '../testing/static-rows.js';
 import { memoryStore, type MemoryStoreOptions } from '../testing/memory-store.js';
 import { createSyncEngine } from './create-sync-engine.js';
@@ -185,8 +186,9 @@ describe('createSyncEngine', () => {
     const engine = createSyncEngine({ store, strategies: [staticRows({ tabs: { A: partnerRows(3), B: partnerRows(3, 10), Paused: partnerRows(1, 50) } })], config: mapping });
     const results = await engine.syncDataSource('master-sheet');
     expect(results.map((result) => result.success)).toEqual([true, true, false]);
-    expect(results[2]?.failure?.code).toBe('SOURCE_NOT_FOUND');
-    expect(await store.getRun(results[2]!.syncRunId)).toMatchObject({ status: 'failed' });
+    const failed = results[2];
+    expect(failed?.success === false && failed.failure.code).toBe('SOURCE_NOT_FOUND');
+    expect(await store.getRun(failed!.syncRunId!)).toMatchObject({ status: 'failed' });
     expect(store.entities('partners')).toHaveLength(6);
   });
 
@@ -223,5 +225,62 @@ describe('createSyncEngine column types', () => {
     expect(store.entities('events')[0]).toMatchObject({ happened_at: new Date('2024-03-01T00:00:00Z'), on_day: '2024-03-02', amount: 12.5 });
     const second = await engine.syncTab('events-tab');
     expect(second.stats).toMatchObject({ rowsUpdated: 0, lineageCount: 0 });
+  });
+});
+
+describe('createSyncEngine edge cases', () => {
+  // Regression: the duplicate message said "the first row wins" when the first row had been dropped for an error.
+  it('syncTab - a duplicate of a dropped row says both were skipped', async () => {
+    const rows = [
+      { Code: 'P1', 'Brand Name': '' },
+      { Code: 'P1', 'Brand Name': 'Second' },
+    ];
+    const { engine, store } = setup({ rows });
+    const result = await engine.syncTab('partners-tab');
+    expect(result.stats.errors[1]?.error).toMatch(/had errors and was skipped, and this one is skipped too/);
+    expect(store.entities('partners')).toHaveLength(0);
+  });
+
+  // Regression: a derivation that threw was skipped without a word.
+  it('syncTab - a throwing derivation leaves the field and records a warning', async () => {
+    const store = partnersStore();
+    const engine = createSyncEngine({
+      store,
+      strategies: [staticRows({ tabs: { Partners: partnerRows(1) } })],
+      config: sheetMapping(),
+      derivations: { partners: { display_name: () => { throw new Error('no brand'); } } },
+    });
+    const result = await engine.syncTab('partners-tab');
+    expect(result.stats.rowsCreated).toBe(1);
+    expect(result.stats.errors).toMatchObject([{ severity: 'warning', error: "Derivation of 'display_name' failed: no brand", key: 'P0001' }]);
+  });
+
+  // Regression: a batch cut short by rowLimit stored its checkpoint, so the rows cut off were never read again.
+  it('syncTab - a batch cut by rowLimit does not move the incremental cursor past the rows it skipped', async () => {
+    const store = partnersStore();
+    const appendOnly: SyncStrategy = {
+      type: 'static',
+      capabilities: { incremental: true, streaming: true, deletes: false, lookup: false },
+      async open(request) {
+        const from = (request.state as { next?: number } | null)?.next ?? 1;
+        const rows = partnerRows(6).slice(from - 1);
+        return {
+          label: 'Append only',
+          columns: new Map(),
+          async *batches() {
+            // One batch for everything left, ignoring rowLimit (as a third-party strategy may).
+            yield { rows: rows.map((values, index) => ({ values, address: { row: from + index + 1 } })), checkpoint: { next: from + rows.length } };
+          },
+        };
+      },
+    };
+    const mapping = sheetMapping();
+    const incremental = { ...mapping, tabMappings: mapping.tabMappings.map((tab) => ({ ...tab, mode: 'incremental' as const })) };
+    const engine = createSyncEngine({ store, strategies: [appendOnly], config: incremental });
+    await engine.syncTab('partners-tab', { rowLimit: 4 });
+    expect(await store.getState(incremental.tabMappings[0]!.id)).toBeNull();
+    await engine.syncTab('partners-tab');
+    expect(store.entities('partners')).toHaveLength(6);
+    expect(await store.getState(incremental.tabMappings[0]!.id)).toEqual({ next: 7 });
   });
 });

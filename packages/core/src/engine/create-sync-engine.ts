@@ -11,7 +11,7 @@ import { createTransformerRegistry, parseTransformOptions } from '../transformer
 import { defaultReconciler } from './default-reconciler.js';
 import { failedRunIds, runTab } from './run-tab.js';
 import { planTab } from './tab-plan.js';
-import type { SyncEngine, SyncEngineOptions, SyncOptions, SyncResult } from './types.js';
+import type { SyncEngine, SyncEngineOptions, SyncOptions, SyncResult, TabFailure } from './types.js';
 
 const numericOptions = z.object({
   batchSize: z.number().int().min(1).max(50_000).default(500),
@@ -121,8 +121,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     return runTab({ store, reconciler: options.reconciler ?? defaultReconciler, batchSize: settings.batchSize, maxStoredErrors: settings.maxStoredErrors, staleRunAfterMs: settings.staleRunAfterMs, log }, plan, syncOptions);
   };
 
-  const syncDataSource = async (dataSourceId: string, syncOptions: SyncOptions = {}): Promise<SyncResult[]> => {
+  const syncDataSource = async (dataSourceId: string, syncOptions: SyncOptions = {}): Promise<Array<SyncResult | TabFailure>> => {
     await ready();
+    checkOptions(syncOptions);
     const config = await loader.load();
     const id = stableUuid(dataSourceId);
     if (!config.dataSources.some((source) => source.id === id)) {
@@ -133,20 +134,21 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     const limit = pLimit(settings.concurrency);
     const tabs = config.tabMappings.filter((tab) => tab.dataSourceId === id && tab.status === 'active');
     const dataSource = config.dataSources.find((source) => source.id === id)!;
+    const strategy = strategyFor(dataSource); // a missing strategy fails the call, not each tab
     try {
-      strategyFor(dataSource).prepare?.({ dataSource, tabs });
+      strategy.prepare?.({ dataSource, tabs });
     } catch (error) {
-      log({ level: 'warn', message: `Strategy prepare failed; tabs are read one by one: ${describeError(error).message}` });
+      log({ level: 'warn', message: `Strategy '${strategy.type}' could not prepare the tabs; they are read one by one: ${describeError(error).message}` });
     }
     return Promise.all(
       tabs.map((tab) =>
-        limit(async (): Promise<SyncResult> => {
+        limit(async (): Promise<SyncResult | TabFailure> => {
           try {
             return await syncTab(tab.id, syncOptions);
           } catch (error) {
             return {
               success: false,
-              syncRunId: (typeof error === 'object' && error !== null && failedRunIds.get(error)) || '',
+              syncRunId: (typeof error === 'object' && error !== null && failedRunIds.get(error)) || null,
               tabMappingId: tab.id,
               dryRun: syncOptions.dryRun ?? false,
               stats: { ...emptyStats(), errors: [] },

@@ -30,7 +30,7 @@ const sourceSpec = fc.record({
 const runs = fc.array(fc.record({ source: fc.constantFrom(0, 1), rows: fc.array(row, { maxLength: 8 }) }), { minLength: 1, maxLength: 6 });
 
 const empty = (text: string | null | undefined) => text === null || text === undefined || text.trim() === '';
-const canonical = (text: string | null | undefined) => (empty(text) ? null : /^\d+$/.test(text!.trim()) ? String(Number(text)) : text!.trim());
+const canonical = (text: string | null | undefined) => (empty(text) ? null : text!.trim());
 
 /** The rules, written independently of the engine. */
 function model(specs: SourceSpec[], sequence: Array<{ source: number; rows: Row[] }>) {

@@ -2,12 +2,12 @@ import { describeError, FieldsyncError, formatMessage, SyncLockedError } from '.
 import type { Reconciler } from '../reconciler.js';
 import { emptyStats, type RowError, type RunRecord, type RunStats } from '../runs.js';
 import type { ExistingEntity, Store, StoreLock } from '../store.js';
-import type { RowAddress, SourceReader } from '../strategy.js';
+import type { SourceReader } from '../strategy.js';
 import type { PendingConflict } from '../reconciler.js';
 import type { JsonValue } from '../values.js';
 import { buildBatch } from './build-batch.js';
 import type { TabPlan } from './tab-plan.js';
-import { transformRows } from './transform-rows.js';
+import { transformRows, type SeenKey } from './transform-rows.js';
 import type { ChangePreview, LogEvent, PhaseTimings, SyncOptions, SyncResult } from './types.js';
 
 export interface RunTabContext {
@@ -76,10 +76,9 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
 
   try {
     if (!dryRun) {
-      // With the lock held no live run of this tab can exist, so with cross-process locks any
-      // `running` run of the tab is abandoned; otherwise only a stale heartbeat proves it.
-      const staleAfterMs = store.capabilities.crossProcessLocks ? 0 : context.staleRunAfterMs;
-      const reaped = await store.failStaleRuns({ staleAfterMs, tabMappingId: plan.tab.id });
+      // A run whose heartbeat stopped for longer than the lease was left by a process that died.
+      // (Not "every running run": dry runs take no lock and may be live.)
+      const reaped = await store.failStaleRuns({ staleAfterMs: context.staleRunAfterMs, tabMappingId: plan.tab.id });
       if (reaped > 0) context.log({ level: 'warn', message: `Marked ${reaped} abandoned run(s) of this tab as failed.`, tabMappingId: plan.tab.id });
     }
     run = await store.createRun({
@@ -115,7 +114,7 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
       ...(reader.timeZone !== undefined && { timeZone: reader.timeZone }),
       ...(reader.locale !== undefined && { locale: reader.locale }),
     };
-    const seenKeys = new Map<string, RowAddress>();
+    const seenKeys = new Map<string, SeenKey>();
     let batchNumber = 0;
     let remaining = options.rowLimit ?? Number.POSITIVE_INFINITY;
 
@@ -148,16 +147,17 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
         });
         const built = buildBatch({ plan, source, runId, changes: decided.changes, conflicts: decided.conflicts, deleted, existing, changedBy: options.triggeredBy ?? null, now: new Date(), preview: collect });
         timings.reconcile += performance.now() - reconcileStart;
+        recordErrors(built.errors);
         const delta: RunStats = {
           ...emptyStats(),
           ...built.stats,
           rowsProcessed: sourceRows.length,
           rowsSkipped: transformed.skipped,
           rowsUnchanged: decided.unchanged,
-          errorCount: transformed.errors.length,
+          errorCount: transformed.errors.length + built.errors.length,
         };
         if (!dryRun) {
-          const written = await timed('write', () => store.applyBatch({ ...built.batch, stats: delta, ...(sourceBatch.checkpoint !== undefined && { checkpoint: sourceBatch.checkpoint }) }));
+          const written = await timed('write', () => store.applyBatch({ ...built.batch, stats: delta, ...(sourceBatch.checkpoint !== undefined && sourceRows === sourceBatch.rows && { checkpoint: sourceBatch.checkpoint }) }));
           delta.conflictCount = written.conflicts;
         }
         addStats(stats, { ...delta, errorCount: 0 });

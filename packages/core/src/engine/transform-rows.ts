@@ -65,7 +65,13 @@ function defaultValue(raw: unknown): FieldValue {
  * Transforms a batch of source rows into keyed rows. Pure apart from `seenKeys`, the run-wide
  * set of keys used to report duplicates: the first row with a key wins, later ones are errors.
  */
-export function transformRows(plan: TabPlan, source: SourceContext, sourceRows: ReadonlyArray<SourceRow>, seenKeys: Map<string, RowAddress>): TransformedBatch {
+/** Where a key was first read in a run, and whether that row was kept. */
+export interface SeenKey {
+  address: RowAddress;
+  kept: boolean;
+}
+
+export function transformRows(plan: TabPlan, source: SourceContext, sourceRows: ReadonlyArray<SourceRow>, seenKeys: Map<string, SeenKey>): TransformedBatch {
   const rows: IncomingRow[] = [];
   const errors: RowError[] = [];
   let skipped = 0;
@@ -105,12 +111,14 @@ export function transformRows(plan: TabPlan, source: SourceContext, sourceRows: 
     const key = String(keyResult.value).trim();
     const first = seenKeys.get(key);
     if (first) {
-      const where = first.row !== undefined ? `row ${first.row}` : `record ${first.id ?? '?'}`;
-      errors.push(rowError(row, plan.keyColumn.mapping.sourceColumn, `Duplicate key '${key}': already read from ${where}. The first row wins; this one was skipped.`, 'error', key));
+      const where = first.address.row !== undefined ? `row ${first.address.row}` : `record ${first.address.id ?? '?'}`;
+      const outcome = first.kept ? 'The first row wins; this one was skipped.' : 'That row had errors and was skipped, and this one is skipped too: fix the key in the source.';
+      errors.push(rowError(row, plan.keyColumn.mapping.sourceColumn, `Duplicate key '${key}': already read from ${where}. ${outcome}`, 'error', key));
       skipped += 1;
       continue;
     }
-    seenKeys.set(key, row.address);
+    const seen: SeenKey = { address: row.address, kept: false };
+    seenKeys.set(key, seen);
 
     let dropped = false;
     const cellProblems = new Set<string>();
@@ -144,6 +152,7 @@ export function transformRows(plan: TabPlan, source: SourceContext, sourceRows: 
       skipped += 1;
       continue;
     }
+    seen.kept = true;
     rows.push({ key, address: row.address, values });
   }
   return { rows, errors, skipped };

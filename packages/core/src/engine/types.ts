@@ -96,7 +96,8 @@ export interface ChangePreview {
 
 /** The seed's `SyncResult`, with the run's full counters. */
 export interface SyncResult {
-  success: boolean;
+  /** Always true: `syncTab` rejects when the run fails. `syncDataSource` reports failed tabs as {@link TabFailure}. */
+  success: true;
   syncRunId: string;
   tabMappingId: string;
   dryRun: boolean;
@@ -105,10 +106,16 @@ export interface SyncResult {
   changes: ChangePreview[];
   conflicts: PendingConflict[];
   warnings: string[];
-  /** Set when `success` is false. */
-  failure?: { code: string; message: string };
   /** Milliseconds spent in each phase, for finding where a slow sync spends its time. */
   timings: PhaseTimings;
+}
+
+/** A tab of `syncDataSource` whose sync failed; the other tabs still ran. */
+export interface TabFailure extends Omit<SyncResult, 'success' | 'syncRunId'> {
+  success: false;
+  /** The failed run's id; null when the tab failed before its run was recorded (a lock or configuration error). */
+  syncRunId: string | null;
+  failure: { code: string; message: string };
 }
 
 /** Time per pipeline phase, in milliseconds, summed over batches. */
@@ -130,7 +137,7 @@ export interface SyncEngine {
   /** Syncs one tab (the seed's `syncTab`). A fatal error fails the run and rejects with it; row errors do not. */
   syncTab(tabMappingId: string, options?: SyncOptions): Promise<SyncResult>;
   /** Syncs every active tab of a data source, a few at once (the seed's `syncDataSource`). Never rejects for one tab's failure. */
-  syncDataSource(dataSourceId: string, options?: SyncOptions): Promise<SyncResult[]>;
+  syncDataSource(dataSourceId: string, options?: SyncOptions): Promise<Array<SyncResult | TabFailure>>;
   /** The store the engine writes to, for run, lineage and conflict queries. */
   readonly store: Store;
   /** The current configuration, validated. */

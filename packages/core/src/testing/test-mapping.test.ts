@@ -57,4 +57,14 @@ describe('testMapping', () => {
       [2, 'Revenue', 'error'],
     ]);
   });
+
+  it('testMapping - with the table column types, values are coerced as for the real table', async () => {
+    const result = await testMapping({
+      mapping,
+      columns: { partner_code: 'text', brand_name: 'text', revenue: 'numeric', active: 'boolean', notes: 'text' },
+      rows: [{ Code: 'P1', 'Brand Name': 'Acme', Revenue: '12.50', Active: 'yes' }],
+    });
+    expect(result.changes[0]?.fields.find((field) => field.field === 'revenue')?.next).toBe(12.5);
+    await expect(testMapping({ mapping, columns: { partner_code: 'text' }, rows: [{ Code: 'P1', 'Brand Name': 'Acme' }] })).rejects.toMatchObject({ code: 'CONFIGURATION_INVALID' });
+  });
 });

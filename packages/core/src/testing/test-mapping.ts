@@ -5,6 +5,7 @@ import { createSyncEngine } from '../engine/create-sync-engine.js';
 import type { ChangePreview, Derivation } from '../engine/types.js';
 import type { PendingConflict } from '../reconciler.js';
 import type { RowError } from '../runs.js';
+import type { ColumnType } from '../store.js';
 import type { Transformer } from '../transformer.js';
 import { memoryStore } from './memory-store.js';
 import { staticRows } from './static-rows.js';
@@ -17,6 +18,11 @@ export interface TestMappingOptions {
   rows: Array<Record<string, unknown>>;
   /** Entities that already exist in the tab's entity table (with their key field). */
   existing?: Array<Record<string, unknown>>;
+  /**
+   * Column types of the tab's entity table, so values are coerced as they would be for the real
+   * table (a date into timestamptz, numeric text into numeric). Omit for a schemaless table.
+   */
+  columns?: Record<string, ColumnType>;
   /** Tab to run, by id; needed only when the mapping has several tabs. */
   tab?: string;
   transformers?: ReadonlyArray<Transformer<any>>;
@@ -56,7 +62,7 @@ export async function testMapping(options: TestMappingOptions): Promise<TestMapp
     );
   }
   const dataSource = mapping.dataSources.find((source) => source.id === tab.dataSourceId);
-  const store = memoryStore({ tables: { [tab.primaryEntity]: { rows: options.existing ?? [] } } });
+  const store = memoryStore({ tables: { [tab.primaryEntity]: { rows: options.existing ?? [], ...(options.columns && { columns: options.columns }) } } });
   const engine = createSyncEngine({
     store,
     strategies: { [dataSource?.type ?? 'static']: staticRows({ type: dataSource?.type ?? 'static', tabs: { [tab.tabName]: options.rows } }) },

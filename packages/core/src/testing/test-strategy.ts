@@ -99,7 +99,7 @@ export function testStrategy(options: TestStrategyOptions): void {
         const controller = new AbortController();
         controller.abort();
         const read = (async () => drain(await context.under.strategy.open(readRequest(context.under, { signal: controller.signal }))))();
-        await expect(read).rejects.toBeDefined();
+        await expect(read).rejects.toBeInstanceOf(Error);
       });
 
       it('batches - reject before the end when the signal is aborted during the read', async () => {
