@@ -43,6 +43,8 @@ export interface BenchCase {
   peakRssMb?: number;
   /** RSS of that process after opening the store, before the sync, MB. */
   baseRssMb?: number;
+  /** The engine's time per phase (read, transform, load, reconcile, write), ms. */
+  phases?: Record<string, number>;
   entityRowsWritten?: number;
   lineageRowsWritten?: number;
   note?: string;
@@ -70,6 +72,7 @@ interface ChildResult {
   ms: number;
   peakRssMb: number;
   baseRssMb: number;
+  phases: Record<string, number>;
   entityRowsWritten: number;
   lineageRowsWritten: number;
   success: boolean;
@@ -209,7 +212,8 @@ async function childCase(request: ChildRequest): Promise<ChildResult> {
   const after = await fingerprint();
   const entityRowsWritten = request.caseName === 'initial' ? after.entities - before.entities : before.versions === after.versions ? 0 : result.stats.rowsUpdated;
   await engine.dispose();
-  return { ms, peakRssMb: process.resourceUsage().maxRSS / 1024, baseRssMb, entityRowsWritten, lineageRowsWritten: after.lineage - before.lineage, success: result.success };
+  const { total: _total, ...phases } = result.timings;
+  return { ms, peakRssMb: process.resourceUsage().maxRSS / 1024, baseRssMb, phases, entityRowsWritten, lineageRowsWritten: after.lineage - before.lineage, success: result.success };
 }
 
 async function measureFieldsync(target: BenchCase['target'], kind: ChildRequest['kind'], connection: string, schema: string, rows: number, batchSize: number): Promise<BenchCase[]> {
@@ -218,7 +222,7 @@ async function measureFieldsync(target: BenchCase['target'], kind: ChildRequest[
   for (const caseName of ['initial', 'unchanged', 'changed'] as const) {
     const result = await runChild({ kind, connection, schema, rows, batchSize, caseName });
     if (!result.success) throw new Error(`fieldsync ${caseName} failed`);
-    cases.push({ target, name: names[caseName], rows, ms: result.ms, peakRssMb: result.peakRssMb, baseRssMb: result.baseRssMb, entityRowsWritten: result.entityRowsWritten, lineageRowsWritten: result.lineageRowsWritten });
+    cases.push({ target, name: names[caseName], rows, ms: result.ms, peakRssMb: result.peakRssMb, baseRssMb: result.baseRssMb, phases: result.phases, entityRowsWritten: result.entityRowsWritten, lineageRowsWritten: result.lineageRowsWritten });
   }
   return cases;
 }

@@ -23,13 +23,13 @@ const options = {
 };
 
 const format = (each: BenchCase) =>
-  `| ${each.target} | ${each.name} | ${each.rows.toLocaleString('en-US')} | ${(each.ms / 1000).toFixed(2)} s | ${Math.round(each.rows / (each.ms / 1000)).toLocaleString('en-US')} | ${each.entityRowsWritten ?? ''} | ${each.lineageRowsWritten ?? ''} | ${each.peakRssMb === undefined ? '' : `${Math.round(each.peakRssMb)} (${Math.round(each.baseRssMb ?? 0)} before)`} | ${each.note ?? ''} |`;
+  `| ${each.target} | ${each.name} | ${each.rows.toLocaleString('en-US')} | ${(each.ms / 1000).toFixed(2)} s | ${Math.round(each.rows / (each.ms / 1000)).toLocaleString('en-US')} | ${each.entityRowsWritten ?? ''} | ${each.lineageRowsWritten ?? ''} | ${each.peakRssMb === undefined ? '' : `${Math.round(each.peakRssMb)} (${Math.round(each.baseRssMb ?? 0)} before)`} | ${each.note ?? (each.phases ? Object.entries(each.phases).map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(1)}`).join(', ') + ' s' : '')} |`;
 
 const { cases, checks } = await runPostgresBench(options);
 const lines = [
   `postgres benchmark (batch size ${options.batchSize}, node ${process.version})`,
   '',
-  '| target | case | rows | time | rows/s | entity rows written | lineage rows written | peak RSS MB (before sync) | note |',
+  '| target | case | rows | time | rows/s | entity rows written | lineage rows written | peak RSS MB (before sync) | note / engine phases |',
   '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ...cases.map(format),
   '',
