@@ -79,7 +79,7 @@ export async function runSheetsBench(options: SheetsBenchOptions): Promise<Sheet
   const store = postgresStore({ connectionString: options.databaseUrl, schema, entitySchema: schema });
   const auth = new google.auth.OAuth2();
   auth.setCredentials({ access_token: 'bench-token' });
-  const client = google.sheets({ version: 'v4', auth, rootUrl: `${url}/` });
+  const client = google.sheets({ version: 'v4', auth, rootUrl: url });
   const engine = createSyncEngine({
     store,
     strategies: [googleSheets({ client, spreadsheetId, quota: false })],

@@ -27,7 +27,7 @@ async function main() {
   const spreadsheet = emulator.createSpreadsheet(masterSheet);
   const auth = new google.auth.OAuth2();
   auth.setCredentials({ access_token: 'quickstart-token' });
-  const client = google.sheets({ version: 'v4', auth, rootUrl: `${emulator.url}/` });
+  const client = google.sheets({ version: 'v4', auth, rootUrl: emulator.url });
 
   const store = postgresStore({ dataDir: DATA_DIR });
   const engine = createSyncEngine({
