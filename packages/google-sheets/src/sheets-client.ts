@@ -4,12 +4,32 @@
  * package importing either.
  */
 
+/**
+ * gaxios' per-call retry settings. A client created with `retryConfig` (or `google.options({ retryConfig })`)
+ * retries even when `retry: false` is passed, so every call also sends {@link NO_GAXIOS_RETRIES}.
+ */
+export interface SheetsCallRetryConfig {
+  retry?: number;
+  noResponseRetries?: number;
+  shouldRetry?: () => boolean;
+}
+
 /** Per-call options passed as the second argument of a googleapis method. */
 export interface SheetsCallOptions {
-  /** Always `false`: the strategy retries 429 and 5xx itself, once, with backoff. */
+  /** Always `false`: the strategy retries 429 and 5xx itself, in one layer, with backoff. */
   retry?: boolean;
+  /** Always {@link NO_GAXIOS_RETRIES}: overrides a `retryConfig` the host's client was created with. */
+  retryConfig?: SheetsCallRetryConfig;
   signal?: AbortSignal;
 }
+
+/**
+ * What turns gaxios' own retries off whatever the client's defaults: `retry: false` alone does
+ * not when the client (or `google.options`) carries a `retryConfig`, since gaxios retries whenever
+ * a `retryConfig` is present. googleapis deep-merges this over the client's `retryConfig`: no
+ * retries, no retries without a response, and a `shouldRetry` that replaces a host's own.
+ */
+export const NO_GAXIOS_RETRIES: Readonly<SheetsCallRetryConfig> = Object.freeze({ retry: 0, noResponseRetries: 0, shouldRetry: () => false });
 
 /** `spreadsheets.get` answer, trimmed by the strategy's `fields` mask. Google omits false and empty values. */
 export interface SpreadsheetResource {
@@ -74,7 +94,7 @@ export interface SheetsClient {
  * `client` is given.
  */
 export interface SheetsAuthClient {
-  request(options: { url: string; method: 'GET'; retry?: boolean; signal?: AbortSignal; responseType?: 'json' }): Promise<{ data: unknown }>;
+  request(options: { url: string; method: 'GET'; retry?: boolean; retryConfig?: SheetsCallRetryConfig; signal?: AbortSignal; responseType?: 'json' }): Promise<{ data: unknown }>;
 }
 
 /** Google's REST root. */
@@ -84,7 +104,13 @@ export const DEFAULT_ROOT_URL = 'https://sheets.googleapis.com/';
 export function sheetsClientFromAuth(auth: SheetsAuthClient, rootUrl: string = DEFAULT_ROOT_URL): SheetsClient {
   const base = rootUrl.endsWith('/') ? rootUrl : `${rootUrl}/`;
   const get = async <T>(path: string, query: URLSearchParams, options: SheetsCallOptions): Promise<{ data: T }> => {
-    const requestOptions: Parameters<SheetsAuthClient['request']>[0] = { url: `${base}${path}?${query.toString()}`, method: 'GET', retry: false, responseType: 'json' };
+    const requestOptions: Parameters<SheetsAuthClient['request']>[0] = {
+      url: `${base}${path}?${query.toString()}`,
+      method: 'GET',
+      retry: false,
+      retryConfig: { ...NO_GAXIOS_RETRIES },
+      responseType: 'json',
+    };
     if (options.signal) requestOptions.signal = options.signal;
     const response = await auth.request(requestOptions);
     return { data: response.data as T };

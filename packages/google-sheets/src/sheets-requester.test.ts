@@ -1,5 +1,5 @@
 import { SourceError } from '@fieldsync/core';
-import { google } from 'googleapis';
+import { google, GoogleApis } from 'googleapis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { googleSheets } from './google-sheets-strategy.js';
 import { createQuotaBucket, credentialIdentity } from './quota-bucket.js';
@@ -65,6 +65,36 @@ describe('retries', () => {
     expect(error.retryable).toBe(true);
     expect(error.message).toContain('(429 after 3 attempts)');
     expect(emulator.requestCount()).toBe(3);
+  });
+
+  // Bug: a client created with retryConfig kept gaxios retrying under `retry: false` (8 requests, outside the quota).
+  it('retry - a client created with retryConfig does not retry underneath: constant 429 with retries 1 is 2 requests', async () => {
+    const auth = new google.auth.OAuth2();
+    auth.setCredentials({ access_token: uniqueToken() });
+    const client = google.sheets({ version: 'v4', auth, rootUrl: emulator.url, retryConfig: { retry: 3, retryDelay: 1 } });
+    const quota = createQuotaBucket({ requests: 1000, intervalMs: 60_000 });
+    let slots = 0;
+    const counted = { ...quota, requests: quota.requests, intervalMs: quota.intervalMs, waits: 0, pending: 0, acquire: (signal?: AbortSignal) => ((slots += 1), quota.acquire(signal)) };
+    emulator.failNext({ status: 429, count: 100 });
+    const sheets = googleSheets({ client, quota: counted, retry: { ...FAST_RETRY, retries: 1 } });
+    const error = await rejectionOf(sheets.open(readRequest({ spreadsheetId, tabName: 'Partners', columns: ['ID'] })));
+    expect(error.code).toBe('SOURCE_RATE_LIMITED');
+    expect(emulator.requestCount()).toBe(2);
+    // Every HTTP request took a quota slot.
+    expect(slots).toBe(2);
+  });
+
+  // Bug: retryConfig set through google.options() on a GoogleApis instance also retried underneath.
+  it('retry - retryConfig from google.options() does not retry underneath either', async () => {
+    const apis = new GoogleApis();
+    const auth = new apis.auth.OAuth2();
+    auth.setCredentials({ access_token: uniqueToken() });
+    apis.options({ retryConfig: { retry: 3, retryDelay: 1 } });
+    const client = apis.sheets({ version: 'v4', auth, rootUrl: emulator.url });
+    emulator.failNext({ status: 503, count: 100 });
+    const error = await rejectionOf(googleSheets({ client, quota: false, retry: false }).open(readRequest({ spreadsheetId, tabName: 'Partners', columns: ['ID'] })));
+    expect(error.code).toBe('SOURCE_UNAVAILABLE');
+    expect(emulator.requestCount()).toBe(1);
   });
 
   it('retry - retry: false makes one request only, so googleapis does not retry underneath', async () => {

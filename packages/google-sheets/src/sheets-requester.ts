@@ -1,11 +1,13 @@
 /**
  * Every Sheets call goes through here: it waits for the shared quota, calls the client with
- * `{ retry: false }` (so googleapis does not retry as well), and retries 429, 5xx and network
+ * `{ retry: false, retryConfig: NO_GAXIOS_RETRIES }` (so googleapis does not retry as well, even on a
+ * client created with `retryConfig`), and retries 429, 5xx and network
  * failures with exponential backoff and jitter (p-retry). Exactly one layer retries.
  */
 import pRetry, { AbortError } from 'p-retry';
 import type { QuotaBucket } from './quota-bucket.js';
-import type { BatchGetResource, SheetsClient, SpreadsheetResource } from './sheets-client.js';
+import type { BatchGetResource, SheetsCallOptions, SheetsClient, SpreadsheetResource } from './sheets-client.js';
+import { NO_GAXIOS_RETRIES } from './sheets-client.js';
 import { isRetryableSheetsError, toSheetsSourceError } from './sheets-errors.js';
 
 /** How 429, 5xx and network failures are retried. */
@@ -45,7 +47,7 @@ export const METADATA_FIELDS = 'spreadsheetId,properties(title,locale,timeZone),
 export function createSheetsRequester(options: SheetsRequesterOptions): SheetsRequester {
   const retry = options.retry === false ? { retries: 0 } : options.retry;
 
-  async function call<T>(spreadsheetId: string, signal: AbortSignal | undefined, run: (callOptions: { retry: false; signal?: AbortSignal }) => Promise<T>): Promise<T> {
+  async function call<T>(spreadsheetId: string, signal: AbortSignal | undefined, run: (callOptions: SheetsCallOptions) => Promise<T>): Promise<T> {
     let attempts = 0;
     const context = () => {
       const result: { spreadsheetId: string; attempts?: number; accountEmail?: string } = { spreadsheetId };
@@ -58,7 +60,11 @@ export function createSheetsRequester(options: SheetsRequesterOptions): SheetsRe
         const release = await options.quota.acquire(signal);
         attempts += 1;
         try {
-          return await run(signal ? { retry: false, signal } : { retry: false });
+          // `retry: false` alone does not stop gaxios when the client has a retryConfig: override it too,
+          // so each attempt here is exactly one HTTP request and one quota slot.
+          const callOptions: SheetsCallOptions = { retry: false, retryConfig: { ...NO_GAXIOS_RETRIES } };
+          if (signal) callOptions.signal = signal;
+          return await run(callOptions);
         } catch (error) {
           if (signal?.aborted) throw error;
           const sourceError = toSheetsSourceError(error, context());
