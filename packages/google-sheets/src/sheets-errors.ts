@@ -3,7 +3,7 @@
  * whose message says the fix. Tokens never reach the message or the details: only the HTTP
  * status and Google's own error message and status are read.
  */
-import { formatMessage, SourceError } from '@fieldsync/core';
+import { formatMessage, redactSecrets, SourceError } from '@fieldsync/core';
 
 /** Where the failing call was going, for messages. */
 export interface SheetsErrorContext {
@@ -42,15 +42,60 @@ function safeParse(text: string): unknown {
   }
 }
 
-function networkCode(error: unknown): string {
+/** Error codes of a failed connection (Node's and undici's): the only status-less failures retried. */
+const NETWORK_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENETDOWN',
+]);
+
+/** The errors of a status-less failure, outermost first (the error and its causes). */
+function causeChain(error: unknown): object[] {
+  const chain: object[] = [];
   let current: unknown = error;
-  for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[A-Z_]+$/.test(code)) return code;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth += 1) {
+    chain.push(current);
     current = (current as { cause?: unknown }).cause;
   }
-  return 'a network error';
+  return chain;
 }
+
+/** The network code of a failed connection (`ECONNRESET`, `UND_ERR_SOCKET`, ...), or undefined when the failure is not a network one. */
+export function networkFailureCode(error: unknown): string | undefined {
+  for (const link of causeChain(error)) {
+    const code = (link as { code?: unknown }).code;
+    if (typeof code === 'string' && (NETWORK_CODES.has(code) || code.startsWith('UND_ERR_'))) return code;
+  }
+  for (const link of causeChain(error)) {
+    const message = (link as { message?: unknown }).message;
+    if (typeof message === 'string' && /socket hang up/i.test(message)) return 'socket hang up';
+  }
+  return undefined;
+}
+
+/** OAuth token endpoint errors (`{ error: 'invalid_grant', error_description }`): the credentials cannot be refreshed. */
+function oauthError(error: unknown): { error: string; description?: string } | undefined {
+  const raw = (error as { response?: { data?: unknown } } | null)?.response?.data;
+  const data = (typeof raw === 'string' ? safeParse(raw) : raw) as { error?: unknown; error_description?: unknown } | undefined;
+  if (typeof data?.error !== 'string') return undefined;
+  return typeof data.error_description === 'string' ? { error: data.error, description: data.error_description } : { error: data.error };
+}
+
+/** A short, secret-free quote of what the auth library said. */
+function quoted(text: string): string {
+  const short = text.length > 200 ? `${text.slice(0, 200)}...` : text;
+  return redactSecrets(short);
+}
+
+const REFRESH_FIX =
+  'Refresh or replace the credentials given to the Sheets client (a new access token, a valid refresh token, or a service account key) and run the sync again; retrying with the same credentials will not help.';
 
 /** True for failures worth retrying: 408, 429, 5xx and network failures. */
 export function isRetryableSheetsError(error: SourceError): boolean {
@@ -70,9 +115,32 @@ export function toSheetsSourceError(error: unknown, context: SheetsErrorContext)
   const options = status === undefined ? { details } : { details, status };
 
   if (status === undefined) {
+    const network = networkFailureCode(error);
+    if (network !== undefined) {
+      return new SourceError(
+        'SOURCE_UNAVAILABLE',
+        formatMessage('google-sheets', `Could not reach the Sheets API for spreadsheet ${id} (${network}).`, 'Check the network connection; the sync can simply be run again.'),
+        options,
+      );
+    }
+    // No HTTP status and no network code: the auth library failed before sending anything
+    // (an expired access token without a refresh token, a broken key). Retrying cannot help.
+    const said = error instanceof Error && error.message ? ` The auth library said: "${quoted(error.message)}"` : '';
     return new SourceError(
-      'SOURCE_UNAVAILABLE',
-      formatMessage('google-sheets', `Could not reach the Sheets API for spreadsheet ${id} (${networkCode(error)}).`, 'Check the network connection; the sync can simply be run again.'),
+      'SOURCE_AUTH_FAILED',
+      formatMessage('google-sheets', `Could not authenticate to read spreadsheet ${id}.${said}`, REFRESH_FIX),
+      options,
+    );
+  }
+  const oauth = oauthError(error);
+  if (oauth && status < 500 && status !== 429 && status !== 408) {
+    // The token endpoint refused a refresh (invalid_grant: revoked or expired refresh token;
+    // unauthorized_client / invalid_client: wrong client id or secret).
+    details.oauthError = oauth.error;
+    const description = oauth.description ? `: ${quoted(oauth.description)}` : '';
+    return new SourceError(
+      'SOURCE_AUTH_FAILED',
+      formatMessage('google-sheets', `Google refused to refresh the access token for spreadsheet ${id} (${status} ${quoted(oauth.error)}${description}).`, REFRESH_FIX),
       options,
     );
   }

@@ -1,6 +1,7 @@
-import { SourceError } from '@fieldsync/core';
+import { FieldsyncError, SourceError } from '@fieldsync/core';
+import { inspect } from 'node:util';
 import { google, GoogleApis } from 'googleapis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { googleSheets } from './google-sheets-strategy.js';
 import { createQuotaBucket, credentialIdentity } from './quota-bucket.js';
 import { drain, emulatorClient, readRequest, rejectionOf, uniqueToken } from './test-harness.js';
@@ -24,6 +25,23 @@ beforeEach(() => {
 });
 
 const FAST_RETRY = { minTimeout: 1, maxTimeout: 5 };
+
+/** The default bucket, counting the slots taken (one per HTTP request when nothing retries underneath). */
+function countingBucket() {
+  const quota = createQuotaBucket({ requests: 1000, intervalMs: 60_000 });
+  const counter = { slots: 0 };
+  const bucket = {
+    requests: quota.requests,
+    intervalMs: quota.intervalMs,
+    waits: 0,
+    pending: 0,
+    acquire(signal?: AbortSignal) {
+      counter.slots += 1;
+      return quota.acquire(signal);
+    },
+  };
+  return { bucket, counter };
+}
 
 function open(options: { token?: string; retry?: false | typeof FAST_RETRY & { retries?: number } } = {}) {
   const { client } = emulatorClient(emulator, options.token ?? uniqueToken());
@@ -72,16 +90,14 @@ describe('retries', () => {
     const auth = new google.auth.OAuth2();
     auth.setCredentials({ access_token: uniqueToken() });
     const client = google.sheets({ version: 'v4', auth, rootUrl: emulator.url, retryConfig: { retry: 3, retryDelay: 1 } });
-    const quota = createQuotaBucket({ requests: 1000, intervalMs: 60_000 });
-    let slots = 0;
-    const counted = { ...quota, requests: quota.requests, intervalMs: quota.intervalMs, waits: 0, pending: 0, acquire: (signal?: AbortSignal) => ((slots += 1), quota.acquire(signal)) };
+    const { bucket: counted, counter } = countingBucket();
     emulator.failNext({ status: 429, count: 100 });
     const sheets = googleSheets({ client, quota: counted, retry: { ...FAST_RETRY, retries: 1 } });
     const error = await rejectionOf(sheets.open(readRequest({ spreadsheetId, tabName: 'Partners', columns: ['ID'] })));
     expect(error.code).toBe('SOURCE_RATE_LIMITED');
     expect(emulator.requestCount()).toBe(2);
     // Every HTTP request took a quota slot.
-    expect(slots).toBe(2);
+    expect(counter.slots).toBe(2);
   });
 
   // Bug: retryConfig set through google.options() on a GoogleApis instance also retried underneath.
@@ -117,7 +133,9 @@ describe('fatal errors', () => {
     expect(error.code).toBe('SOURCE_AUTH_FAILED');
     expect(error.status).toBe(401);
     expect(error.message).toContain('spreadsheets.readonly');
-    expect(JSON.stringify({ message: error.message, details: error.details, cause: String(error.cause) })).not.toContain(token);
+    // No cause is attached (a GaxiosError's config holds the Authorization header); nothing reachable shows the token.
+    expect(error.cause).toBeUndefined();
+    expect(inspect(error, { depth: 20, showHidden: true })).not.toContain(token);
     expect(emulator.requestCount()).toBe(1);
   });
 
@@ -138,6 +156,27 @@ describe('fatal errors', () => {
       `[fieldsync] [google-sheets] Spreadsheet ${spreadsheetId} was not found (404). Check the spreadsheet id in the data source (connectorConfig.spreadsheetId): it is the part of the sheet URL between /d/ and /edit.`,
     );
     expect(emulator.requestCount()).toBe(1);
+  });
+});
+
+describe('abort', () => {
+  // Bug: on abort the raw GaxiosError was rethrown, and its config carries the Bearer header.
+  it('abort - an aborted window read throws SYNC_ABORTED without the client error or the token', async () => {
+    const token = uniqueToken('secret-token');
+    const { client } = emulatorClient(emulator, token);
+    const controller = new AbortController();
+    const reader = await googleSheets({ client, quota: false, retry: FAST_RETRY, windowRows: 1 }).open(
+      readRequest({ spreadsheetId, tabName: 'Partners', columns: ['ID'], signal: controller.signal }),
+    );
+    emulator.setLatency(300);
+    const drained = rejectionOf(drain(reader));
+    // Abort while the second window's request is at the emulator.
+    await vi.waitFor(() => expect(emulator.requestCount()).toBe(3));
+    controller.abort();
+    const error = await drained;
+    expect(FieldsyncError.isInstance(error) && error.code).toBe('SYNC_ABORTED');
+    expect(error.cause).toBeUndefined();
+    expect(inspect(error, { depth: 20, showHidden: true })).not.toContain(token);
   });
 });
 
@@ -198,6 +237,48 @@ describe('auth', () => {
         ['token', 200],
         ['spreadsheets.get', 200],
         ['values.batchGet', 200],
+      ]);
+    } finally {
+      await strict.close();
+    }
+  });
+  // Bug: an expired token without a refresh token ("No refresh token is set.") was retried as a network failure.
+  it('auth - an expired access token without a refresh token is SOURCE_AUTH_FAILED, not retried, and says to refresh the credentials', async () => {
+    const auth = new google.auth.OAuth2();
+    auth.setCredentials({ access_token: uniqueToken(), expiry_date: Date.now() - 60_000 });
+    const client = google.sheets({ version: 'v4', auth, rootUrl: emulator.url });
+    const { bucket, counter } = countingBucket();
+    const sheets = googleSheets({ client, quota: bucket, retry: { ...FAST_RETRY, retries: 3 } });
+    const error = await rejectionOf(sheets.open(readRequest({ spreadsheetId, tabName: 'Partners', columns: ['ID'] })));
+    expect(error).toBeInstanceOf(SourceError);
+    expect(error.code).toBe('SOURCE_AUTH_FAILED');
+    expect(error.retryable).toBe(false);
+    expect(error.message).toContain('No refresh token is set.');
+    expect(error.message).toContain('Refresh or replace the credentials');
+    expect(error.message).not.toContain('network');
+    expect(counter.slots).toBe(1);
+    expect(emulator.requestCount()).toBe(0);
+  });
+
+  // Bug: a refresh refused with invalid_grant became SOURCE_INVALID_RESPONSE and open() tried again.
+  it('auth - a refresh refused with invalid_grant is SOURCE_AUTH_FAILED and is not tried again', async () => {
+    const strict = await startSheetsEmulator({ acceptedTokens: [] });
+    try {
+      const { spreadsheetId: id } = strict.createSpreadsheet({ title: 'x', sheets: [{ title: 'T', rows: [['ID'], ['1']] }] });
+      const refreshToken = uniqueToken('refresh');
+      strict.revokeRefreshToken(refreshToken);
+      const auth = new google.auth.OAuth2({ clientId: 'id', clientSecret: 'secret', endpoints: { oauth2TokenUrl: strict.tokenUrl } });
+      auth.setCredentials({ access_token: 'stale', refresh_token: refreshToken });
+      const client = google.sheets({ version: 'v4', auth, rootUrl: strict.url });
+      const error = await rejectionOf(googleSheets({ client, quota: false, retry: FAST_RETRY }).open(readRequest({ spreadsheetId: id, tabName: 'T', columns: ['ID'] })));
+      expect(error.code).toBe('SOURCE_AUTH_FAILED');
+      expect(error.details).toMatchObject({ status: 400, oauthError: 'invalid_grant' });
+      expect(error.message).toContain('invalid_grant: Token has been expired or revoked.');
+      expect(error.message).toContain('Refresh or replace the credentials');
+      expect(inspect(error, { depth: 20, showHidden: true })).not.toContain(refreshToken);
+      expect(strict.requests.map((request) => [request.method, request.status])).toEqual([
+        ['spreadsheets.get', 401],
+        ['token', 400],
       ]);
     } finally {
       await strict.close();

@@ -4,6 +4,7 @@
  * client created with `retryConfig`), and retries 429, 5xx and network
  * failures with exponential backoff and jitter (p-retry). Exactly one layer retries.
  */
+import { FieldsyncError, formatMessage } from '@fieldsync/core';
 import pRetry, { AbortError } from 'p-retry';
 import type { QuotaBucket } from './quota-bucket.js';
 import type { BatchGetResource, SheetsCallOptions, SheetsClient, SpreadsheetResource } from './sheets-client.js';
@@ -43,6 +44,13 @@ export interface SheetsRequester {
 /** The `fields` mask of the one metadata request: title, locale, time zone, and each sheet's id, title, visibility and grid size. */
 export const METADATA_FIELDS = 'spreadsheetId,properties(title,locale,timeZone),sheets(properties(sheetId,title,index,hidden,gridProperties(rowCount,columnCount)))';
 
+/** The error of an aborted read: it never carries the client's error (whose config holds the token) as its cause. */
+function abortedError(spreadsheetId: string): FieldsyncError {
+  return new FieldsyncError('SYNC_ABORTED', formatMessage('google-sheets', `The read of spreadsheet ${spreadsheetId} was aborted.`, 'Committed batches are kept; run the sync again to finish.'), {
+    details: { spreadsheetId },
+  });
+}
+
 /** Wraps a client so each call waits for quota and is retried (only here) on 429, 5xx and network failures. */
 export function createSheetsRequester(options: SheetsRequesterOptions): SheetsRequester {
   const retry = options.retry === false ? { retries: 0 } : options.retry;
@@ -55,7 +63,7 @@ export function createSheetsRequester(options: SheetsRequesterOptions): SheetsRe
       if (options.accountEmail) result.accountEmail = options.accountEmail;
       return result;
     };
-    return pRetry(
+    const attempt = pRetry(
       async () => {
         const release = await options.quota.acquire(signal);
         attempts += 1;
@@ -66,7 +74,8 @@ export function createSheetsRequester(options: SheetsRequesterOptions): SheetsRe
           if (signal) callOptions.signal = signal;
           return await run(callOptions);
         } catch (error) {
-          if (signal?.aborted) throw error;
+          // Never rethrow the client's error on abort: a GaxiosError's config carries the Authorization header.
+          if (signal?.aborted) throw new AbortError(abortedError(spreadsheetId));
           const sourceError = toSheetsSourceError(error, context());
           if (!isRetryableSheetsError(sourceError)) throw new AbortError(sourceError);
           throw sourceError;
@@ -83,6 +92,12 @@ export function createSheetsRequester(options: SheetsRequesterOptions): SheetsRe
         ...(signal ? { signal } : {}),
       },
     );
+    try {
+      return await attempt;
+    } catch (error) {
+      if (signal?.aborted && !(error instanceof FieldsyncError && error.code === 'SYNC_ABORTED')) throw abortedError(spreadsheetId);
+      throw error;
+    }
   }
 
   return {

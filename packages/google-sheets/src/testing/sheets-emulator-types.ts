@@ -94,6 +94,8 @@ export interface SheetsEmulator {
   /** Answers 403 PERMISSION_DENIED for this spreadsheet, to one token or (without one) to everyone. */
   revokeAccess(spreadsheetId: string, token?: string): void;
   restoreAccess(spreadsheetId: string): void;
+  /** `POST /token` then answers 400 `invalid_grant` ("Token has been expired or revoked.") for this refresh token. */
+  revokeRefreshToken(refreshToken: string): void;
   /** Reads a sheet as the API would (UNFORMATTED_VALUE, SERIAL_NUMBER), for assertions. */
   readSheet(spreadsheetId: string, sheetTitle: string): unknown[][];
 
@@ -109,6 +111,6 @@ export interface SheetsEmulator {
   readonly requests: ReadonlyArray<RecordedRequest>;
   /** Clears the request log, counters and quota windows, and injected failures. */
   resetCounters(): void;
-  /** Clears everything: spreadsheets, failures, counters, latency, quota. */
+  /** Clears everything: spreadsheets, failures, counters, latency, quota, revoked refresh tokens. */
   reset(): void;
 }

@@ -41,6 +41,7 @@ export function createSheetsEmulator(options: SheetsEmulatorOptions = {}): Sheet
   let server: Server | undefined;
   let baseUrl = '';
   let issuedTokens = 0;
+  const revokedRefreshTokens = new Set<string>();
 
   function spreadsheetOf(spreadsheetId: string): EmulatedSpreadsheet {
     const spreadsheet = spreadsheets.get(spreadsheetId);
@@ -132,6 +133,12 @@ export function createSheetsEmulator(options: SheetsEmulatorOptions = {}): Sheet
     if (form.get('grant_type') !== 'refresh_token' || !form.get('refresh_token')) {
       entry.status = 400;
       sendJson(response, 400, { error: 'invalid_grant', error_description: 'Bad Request' });
+      return;
+    }
+    if (revokedRefreshTokens.has(form.get('refresh_token')!)) {
+      // What Google's token endpoint answers for a revoked or expired refresh token.
+      entry.status = 400;
+      sendJson(response, 400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' });
       return;
     }
     issuedTokens += 1;
@@ -290,6 +297,9 @@ export function createSheetsEmulator(options: SheetsEmulatorOptions = {}): Sheet
     restoreAccess(spreadsheetId) {
       spreadsheetOf(spreadsheetId).denied.clear();
     },
+    revokeRefreshToken(refreshToken) {
+      revokedRefreshTokens.add(refreshToken);
+    },
     readSheet(spreadsheetId, sheetTitle) {
       const spreadsheet = spreadsheetOf(spreadsheetId);
       const body = readValueRange(spreadsheet, `'${sheetTitle.replaceAll("'", "''")}'`, {
@@ -323,6 +333,7 @@ export function createSheetsEmulator(options: SheetsEmulatorOptions = {}): Sheet
     },
     reset() {
       spreadsheets.clear();
+      revokedRefreshTokens.clear();
       log.length = 0;
       quotaWindows.clear();
       failures.length = 0;
