@@ -21,6 +21,8 @@ export interface CloseReaderOptions {
   pageSize: number;
   now: () => number;
   deleteLookbackMs: number;
+  /** How far before the cursor an incremental read starts again (Close's search index may lag). */
+  overlapMs: number;
   /** The tab's key column is the Close id, so deletions and 404 lookups can be reported. */
   keyIsId: boolean;
 }
@@ -103,9 +105,9 @@ export function createCloseReader(options: CloseReaderOptions): SourceReader {
 
   async function* scan(): AsyncGenerator<SourceBatch> {
     const cursor = incremental ? parseCursor(request.state) : null;
-    const tracker: IncrementalTracker = createIncrementalTracker(cursor);
     const runStartedAt = options.now();
     const sorted = objectType !== 'contact';
+    const tracker: IncrementalTracker = createIncrementalTracker(cursor, { sorted, overlapMs: options.overlapMs, runStartedAt, checkpoints: incremental });
     const rowLimit = request.rowLimit ?? Number.POSITIVE_INFINITY;
     let read = 0;
     let stoppedEarly = false;
@@ -113,8 +115,7 @@ export function createCloseReader(options: CloseReaderOptions): SourceReader {
     const checkpoint = (): { checkpoint?: JsonValue } => {
       // Unsorted lists (contacts) can only move the cursor once everything was read.
       if (!incremental || !sorted) return {};
-      const value = tracker.checkpoint();
-      return value === undefined ? {} : { checkpoint: value };
+      return { checkpoint: tracker.checkpoint() };
     };
 
     let startMinute = tracker.startMinute;
@@ -134,14 +135,18 @@ export function createCloseReader(options: CloseReaderOptions): SourceReader {
       if (overlapId !== null) {
         if (records[0]?.id !== overlapId) {
           restarts += 1;
-          // Endless churn: stop moving the cursor this run rather than restart forever.
-          if (restarts > MAX_RESTARTS) tracker.freeze();
-          else {
-            skip = 0;
-            overlapId = null;
-            continue;
+          // Endless churn: stop this run here rather than restart forever. Every row yielded so
+          // far is covered by its checkpoint; a sorted list's next run starts from there, an
+          // unsorted one (no checkpoint) reads the list again.
+          if (restarts > MAX_RESTARTS) {
+            stoppedEarly = true;
+            break;
           }
-        } else records = records.slice(1);
+          skip = 0;
+          overlapId = null;
+          continue;
+        }
+        records = records.slice(1);
       }
       for (const record of records) {
         const decision = tracker.accept(String(record.id), parseCloseTimestamp(record.date_updated));
@@ -165,6 +170,7 @@ export function createCloseReader(options: CloseReaderOptions): SourceReader {
         // Restart the sorted listing at the newest minute seen (records already read there are
         // skipped by id and date), so `_skip` stays small.
         startMinute = floorToMinute(last);
+        tracker.restartAt(startMinute);
         skip = 0;
         overlapId = null;
       } else {
@@ -186,10 +192,7 @@ export function createCloseReader(options: CloseReaderOptions): SourceReader {
       tracker.setDeletedSince(runStartedAt);
     }
     // An unsorted list read only in part cannot move the cursor: older records may be unread.
-    const finalCheckpoint: { checkpoint?: JsonValue } = incremental && (sorted || !stoppedEarly) ? (() => {
-      const value = tracker.checkpoint();
-      return value === undefined ? {} : { checkpoint: value };
-    })() : {};
+    const finalCheckpoint: { checkpoint?: JsonValue } = incremental && (sorted || !stoppedEarly) ? { checkpoint: tracker.checkpoint() } : {};
     if (rows.length > 0 || deleted.length > 0 || finalCheckpoint.checkpoint !== undefined) {
       yield { rows, ...(deleted.length > 0 ? { deleted } : {}), ...finalCheckpoint };
     }

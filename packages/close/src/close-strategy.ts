@@ -37,6 +37,13 @@ export interface CloseOptions {
    * may show events late (its docs advise the latest five minutes). @default 300
    */
   deleteLookbackSeconds?: number;
+  /**
+   * How far before the stored cursor an incremental read starts again. Close's search index
+   * may show a change some seconds after its `date_updated`; versions already applied in this
+   * window are skipped by id and date, so only new ones are read. Contacts (no date filter)
+   * also never move the cursor past the run's start less this. @default 60
+   */
+  overlapSeconds?: number;
   /** Waits between attempts and for rate-limit resets. Inject a recorder in tests. @default a timer */
   sleep?: Sleep;
   /** Clock, epoch milliseconds. @default Date.now */
@@ -68,6 +75,13 @@ export function close(options: CloseOptions = {}): SyncStrategy {
       issues: [{ path: 'pageSize', message: `must be an integer from 1 to ${CLOSE_MAX_PAGE_SIZE}` }],
     });
   }
+  const overlapSeconds = options.overlapSeconds ?? 60;
+  if (!Number.isFinite(overlapSeconds) || overlapSeconds < 0) {
+    throw new ConfigurationError(formatMessage('close', `Option overlapSeconds must be a number of seconds from 0, got ${String(overlapSeconds)}.`, 'Pass close({ overlapSeconds: 60 }).'), {
+      issues: [{ path: 'overlapSeconds', message: 'must be a number from 0' }],
+    });
+  }
+  const overlapMs = overlapSeconds * 1000;
   const fetchImplementation = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const now = options.now ?? Date.now;
   const client = createCloseClient({
@@ -115,6 +129,7 @@ export function close(options: CloseOptions = {}): SyncStrategy {
         pageSize,
         now,
         deleteLookbackMs: (options.deleteLookbackSeconds ?? 300) * 1000,
+        overlapMs,
         keyIsId: keyColumn?.sourceColumn === 'id',
       });
     },

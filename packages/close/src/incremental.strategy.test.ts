@@ -81,7 +81,8 @@ describe('incremental - the minute boundary', () => {
     source.update(a, { name: 'A2' });
     expect(await runner.run()).toEqual([c, a]);
     const leadRequest = source.requests.filter((request) => request.path === '/lead/').at(-1);
-    expect(leadRequest?.query.query).toBe('date_updated>="2024-01-01T10:00" sort:date_updated');
+    // The read starts overlapSeconds (60) before the cursor, floored to the minute.
+    expect(leadRequest?.query.query).toBe('date_updated>="2024-01-01T09:59" sort:date_updated');
 
     expect(await runner.run()).toEqual([]);
 
@@ -108,7 +109,7 @@ describe('incremental - the minute boundary', () => {
     expect(batches.every((batch) => batch.checkpoint === undefined)).toBe(true);
   });
 
-  it('opportunities use date_updated__gte at the cursor minute', async () => {
+  it('opportunities use date_updated__gte at the minute overlapSeconds before the cursor', async () => {
     const source = (emulator = await createCloseEmulator());
     source.setTime('2024-01-01T10:00:10.000Z');
     const lead = source.addLead({ name: 'A' }).id;
@@ -118,7 +119,7 @@ describe('incremental - the minute boundary', () => {
     const second = track(source, source.addOpportunity({ lead_id: lead, value: 200 }).id);
     expect(await runner.run()).toEqual([second]);
     const request = source.requests.filter((entry) => entry.path === '/opportunity/').at(-1);
-    expect(request?.query).toMatchObject({ date_updated__gte: '2024-01-01T10:00:00.000Z', _order_by: 'date_updated' });
+    expect(request?.query).toMatchObject({ date_updated__gte: '2024-01-01T09:59:00.000Z', _order_by: 'date_updated' });
     expectConverged(source, runner.ledger);
   });
 
@@ -148,7 +149,7 @@ describe('incremental - the minute boundary', () => {
     expect(runner.ledger.length).toBeGreaterThan(ids.length);
   });
 
-  it('a record edited while the run pages is read by the next run, never twice in one run', async () => {
+  it('a record edited while the run pages is read again in that run as a new version, and never applied twice', async () => {
     const source = (emulator = await createCloseEmulator());
     source.setTime('2024-01-01T10:00:00.000Z');
     const ids: string[] = [];
@@ -169,15 +170,14 @@ describe('incremental - the minute boundary', () => {
     };
     const runner = incrementalRunner(source, { pageSize: 2, batchSize: 1, fetch: strategyFetch });
     const first = await runner.run();
-    expect(new Set(first).size).toBe(first.length);
     // The edit moved L0 to the end and shifted L2 out of the second page; the overlap record
     // showed the shift and the listing restarted, so L2 is still read in this run.
     expect(first).toContain(ids[2]);
-    const second = await runner.run();
-    expect(second).toContain(ids[0]);
+    // L0 is read twice: its first version, then the edited one, each exactly once.
+    expect(first.filter((id) => id === ids[0])).toHaveLength(2);
+    expect(runner.ledger.filter((entry) => entry.id === ids[0]).map((entry) => entry.version)).toEqual([Date.parse('2024-01-01T10:00:00.000Z'), Date.parse('2024-01-01T10:05:00.000Z')]);
     expect(await runner.run()).toEqual([]);
-    const versions = runner.ledger.filter((entry) => entry.id === ids[0]);
-    expect(versions.map((entry) => entry.version)).toContain(Date.parse('2024-01-01T10:05:00.000Z'));
+    expectConverged(source, runner.ledger);
   });
 
   it('a record deleted while the run pages shifts the pages; the next run still reads what was skipped', async () => {
@@ -219,6 +219,122 @@ describe('incremental - contacts (no server-side date filter)', () => {
     source.update(carol, { name: 'Carol B' });
     expect(await runner.run()).toEqual([carol]);
     expect(await runner.run()).toEqual([]);
+  });
+  it('a contact edited on an already read page, while a later one is edited after it, is read by the next run', async () => {
+    // Bug: the contacts cursor became the newest date seen (c2 at 11:01:20), so c1's edit at 11:00:10 was skipped forever.
+    const source = (emulator = await createCloseEmulator());
+    source.setTime('2024-01-01T10:00:00.000Z');
+    const lead = source.addLead({ name: 'A', contacts: [{ name: 'c1' }, { name: 'c2' }] });
+    const [c1, c2] = (lead.contacts as Array<{ id: string }>).map((contact) => track(source, String(contact.id)));
+    let contactPages = 0;
+    let editing = false;
+    const strategyFetch: CloseOptions['fetch'] = async (input, init) => {
+      if (editing && input.includes('/api/v1/contact/?') && ++contactPages === 2) {
+        // c1's page was read; c1 is edited, then c2 (not read yet) later.
+        source.setTime('2024-01-01T11:00:10.000Z');
+        source.update(c1 ?? '', { name: 'c1 edited' });
+        source.setTime('2024-01-01T11:01:20.000Z');
+        source.update(c2 ?? '', { name: 'c2 edited' });
+      }
+      return fetch(input, init);
+    };
+    const runner = incrementalRunner(source, { tabName: 'contact', pageSize: 1, batchSize: 1, fetch: strategyFetch });
+    expect((await runner.run()).sort()).toEqual([c1, c2].sort());
+    source.setTime('2024-01-01T11:00:00.000Z');
+    editing = true;
+    expect(await runner.run()).toEqual([c2]);
+    // The cursor stays before the run's start (less the overlap), so c1's edit is still ahead of it.
+    expect(runner.state).toMatchObject({ dateUpdated: '2024-01-01T10:59:00.000Z', seen: { [c2 ?? '']: '2024-01-01T11:01:20.000Z' } });
+    expect(await runner.run()).toEqual([c1]);
+    expect(await runner.run()).toEqual([]);
+    expectConverged(source, runner.ledger);
+  });
+});
+
+describe('incremental - edits and late visibility during a run', () => {
+  it('a record edited again during the run is applied once per version, also across the next runs', async () => {
+    // Bug: the second edit froze the cursor while later rows were still yielded, so the next run applied them again.
+    const source = (emulator = await createCloseEmulator());
+    source.setTime('2024-01-01T10:00:00.000Z');
+    const a = track(source, source.addLead({ name: 'A' }).id);
+    const b = track(source, source.addLead({ name: 'B' }).id);
+    let leadPages = 0;
+    let editing = false;
+    const strategyFetch: CloseOptions['fetch'] = async (input, init) => {
+      if (editing && input.includes('/api/v1/lead/?') && ++leadPages === 2) {
+        source.setTime('2024-01-01T11:00:05.000Z');
+        source.update(a, { name: 'A2' });
+        source.setTime('2024-01-01T11:00:06.000Z');
+        track(source, source.addLead({ name: 'Y' }).id);
+      }
+      return fetch(input, init);
+    };
+    const runner = incrementalRunner(source, { pageSize: 1, batchSize: 1, fetch: strategyFetch });
+    await runner.run();
+    source.setTime('2024-01-01T11:00:00.000Z');
+    source.update(a, { name: 'A1' });
+    source.setTime('2024-01-01T11:00:01.000Z');
+    source.update(b, { name: 'B1' });
+    editing = true;
+    await runner.run();
+    editing = false;
+    await runner.run();
+    expect(await runner.run()).toEqual([]);
+    expectConverged(source, runner.ledger);
+  });
+
+  it('endless page shifts stop the run where its checkpoint still covers every row yielded', async () => {
+    // Bug: after too many restarts the cursor froze but rows kept coming without a checkpoint, and the next run applied them again.
+    const source = (emulator = await createCloseEmulator());
+    source.setTime('2024-01-01T10:00:00.000Z');
+    const ids = Array.from({ length: 40 }, (_, index) => {
+      source.advanceTime(1000);
+      return track(source, source.addLead({ name: `L${index}` }).id);
+    });
+    let churn = false;
+    let deletions = 0;
+    const strategyFetch: CloseOptions['fetch'] = async (input, init) => {
+      const next = ids.find((id) => source.get(id));
+      if (churn && input.includes('/api/v1/lead/?') && !input.includes('_skip=0') && next) {
+        // Every next page: a lead before it is deleted, so the listing always shifts.
+        deletions += 1;
+        source.delete(next);
+      }
+      return fetch(input, init);
+    };
+    const runner = incrementalRunner(source, { pageSize: 2, batchSize: 1, fetch: strategyFetch });
+    churn = true;
+    await runner.run();
+    churn = false;
+    expect(deletions).toBeGreaterThan(20);
+    await runner.run();
+    expect(await runner.run()).toEqual([]);
+    expectConverged(source, runner.ledger);
+  });
+
+  it('a change the search index shows late, within overlapSeconds, is read by the next run', async () => {
+    // Bug: the next read started at the cursor's own minute, so a change made visible after the cursor passed it was lost.
+    const source = (emulator = await createCloseEmulator());
+    source.setTime('2024-01-01T10:00:50.000Z');
+    const late = track(source, source.addLead({ name: 'late' }).id);
+    source.setTime('2024-01-01T10:01:10.000Z');
+    const early = track(source, source.addLead({ name: 'early' }).id);
+    let hidden: string | null = late;
+    const strategyFetch: CloseOptions['fetch'] = async (input, init) => {
+      const response = await fetch(input, init);
+      if (hidden === null || !input.includes('/api/v1/lead/?')) return response;
+      const body = (await response.json()) as { data: Array<{ id: string }> };
+      body.data = body.data.filter((record) => record.id !== hidden);
+      return new Response(JSON.stringify(body), { status: response.status, headers: response.headers });
+    };
+    const runner = incrementalRunner(source, { fetch: strategyFetch });
+    expect(await runner.run()).toEqual([early]);
+    expect(runner.state).toMatchObject({ dateUpdated: '2024-01-01T10:01:10.000Z' });
+    hidden = null;
+    // Started 60 s before the cursor: the late lead is read, the early one (in seen) is not applied again.
+    expect(await runner.run()).toEqual([late]);
+    expect(await runner.run()).toEqual([]);
+    expectConverged(source, runner.ledger);
   });
 });
 
