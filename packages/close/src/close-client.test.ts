@@ -55,7 +55,7 @@ describe('close client - rate limits', () => {
     expect(waits).toEqual([5000, 5000]);
   });
 
-  it('on a 429, waits for the RateLimit reset and retries', async () => {
+  it('on a 429, waits for the RateLimit reset (or the longer Retry-After) and retries', async () => {
     emulator.setRateLimit({ limit: 1, windowSeconds: 7, header: false });
     const { client: api, waits } = client();
     const since = emulator.requests.length;
@@ -63,7 +63,8 @@ describe('close client - rate limits', () => {
     emulator.advanceTime(1500);
     await api.request({ path: '/lead/' });
     expect(statuses(since)).toEqual([200, 429, 200]);
-    expect(waits).toEqual([5500]);
+    // RateLimit reset=5.5, Retry-After: 6 (whole seconds): the longer of both.
+    expect(waits).toEqual([6000]);
   });
 
   it('on a 429 without RateLimit, waits for Retry-After', async () => {
@@ -71,6 +72,27 @@ describe('close client - rate limits', () => {
     const { client: api, waits } = client();
     await api.request({ path: '/lead/' });
     expect(waits).toEqual([3000]);
+  });
+
+  it('a 429 with RateLimit reset=0 waits the longer Retry-After, or at least a second, never retries at once', async () => {
+    // Bug: reset=0 was preferred over Retry-After and the retry went out immediately.
+    emulator.failNext({ status: 429, retryAfter: 2, headers: { ratelimit: 'limit=100, remaining=0, reset=0' } });
+    emulator.failNext({ status: 429, headers: { ratelimit: 'limit=100, remaining=0, reset=0' } });
+    const { client: api, waits } = client();
+    await api.request({ path: '/lead/' });
+    expect(waits).toEqual([2000, 1000]);
+  });
+
+  it('the wait before a request when nothing remains is capped by maxRateLimitWaitMs too', async () => {
+    // Bug: the proactive wait for a RateLimit reset had no cap and could hold the run for any time.
+    emulator.setRateLimit({ limit: 1, windowSeconds: 600 });
+    const { client: api, waits } = client();
+    await api.request({ path: '/lead/' });
+    const failure = await api.request({ path: '/lead/' }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(SourceError);
+    expect((failure as SourceError).code).toBe('SOURCE_RATE_LIMITED');
+    expect((failure as SourceError).retryable).toBe(true);
+    expect(waits).toEqual([]);
   });
 
   it('works when responses carry no RateLimit header at all', async () => {

@@ -47,6 +47,8 @@ export interface CloseClient {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+/** The shortest wait after a 429, whatever its headers say. */
+const MIN_RATE_LIMIT_WAIT_MS = 1000;
 
 /** Thrown inside an attempt: the error to surface, and whether and when to retry. */
 class AttemptError extends Error {
@@ -61,7 +63,7 @@ class AttemptError extends Error {
 
 /** Creates a {@link CloseClient}. The API key goes only into the Authorization header. */
 export function createCloseClient(options: CloseClientOptions): CloseClient {
-  const limiter = createRateLimiter({ sleep: options.sleep, now: options.now });
+  const limiter = createRateLimiter({ sleep: options.sleep, now: options.now, maxWaitMs: options.maxRateLimitWaitMs });
   const authorization = `Basic ${Buffer.from(`${options.apiKey}:`).toString('base64')}`;
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const secrets = [options.apiKey, authorization.slice('Basic '.length)].filter((secret) => secret.length >= 4);
@@ -169,8 +171,10 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
       const now = options.now();
       const rateLimit = parseRateLimitHeader(response.headers.get('ratelimit'));
       const retryAfter = parseRetryAfter(response.headers.get('retry-after'), now);
-      // Close's own client prefers the RateLimit reset, then Retry-After.
-      const delay = rateLimit ? Math.ceil(rateLimit.resetSeconds * 1000) : (retryAfter ?? backoff(attemptNumber));
+      // Close's own client prefers the RateLimit reset, then Retry-After; a reset of 0 (the
+      // window just rolled over) must not retry at once, so wait the longest of both, and a floor.
+      const told = Math.max(rateLimit ? Math.ceil(rateLimit.resetSeconds * 1000) : 0, retryAfter ?? 0);
+      const delay = rateLimit || retryAfter !== null ? Math.max(told, MIN_RATE_LIMIT_WAIT_MS) : Math.max(backoff(attemptNumber), MIN_RATE_LIMIT_WAIT_MS);
       const tooLong = delay > options.maxRateLimitWaitMs;
       const problem = tooLong ? `Close rate-limited ${where} (429) for ${Math.ceil(delay / 1000)} s, longer than the ${Math.ceil(options.maxRateLimitWaitMs / 1000)} s a run waits.` : `Close rate-limited ${where} (429) and retries ran out.`;
       return new AttemptError(

@@ -1,3 +1,4 @@
+import { SourceError } from '@fieldsync/core';
 import { describe, expect, it } from 'vitest';
 import { createRateLimiter, parseRateLimitHeader, parseRetryAfter } from './rate-limit.js';
 
@@ -45,5 +46,20 @@ describe('createRateLimiter', () => {
     limiter.afterResponse('lead', null);
     await limiter.beforeRequest('lead');
     expect(waits).toEqual([]);
+  });
+
+  it('fails with a retryable SOURCE_RATE_LIMITED instead of waiting past maxWaitMs', async () => {
+    // Bug: the wait when nothing remains had no cap (a reset of hours held the run for hours).
+    const waits: number[] = [];
+    const limiter = createRateLimiter({ now: () => 0, maxWaitMs: 120_000, sleep: async (milliseconds) => void waits.push(milliseconds) });
+    limiter.afterResponse('lead', 'limit=2, remaining=0, reset=600');
+    const failure = await limiter.beforeRequest('lead').catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(SourceError);
+    expect((failure as SourceError).code).toBe('SOURCE_RATE_LIMITED');
+    expect((failure as SourceError).retryable).toBe(true);
+    expect(waits).toEqual([]);
+    limiter.afterResponse('lead', 'limit=2, remaining=0, reset=60');
+    await limiter.beforeRequest('lead');
+    expect(waits).toEqual([60_000]);
   });
 });

@@ -44,6 +44,8 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
+import { SourceError, formatMessage } from '@fieldsync/core';
+
 /** Waits for the given milliseconds. Injected so tests never wait in real time. */
 export type Sleep = (milliseconds: number, signal?: AbortSignal) => Promise<void>;
 
@@ -78,6 +80,11 @@ export interface RateLimiterOptions {
   sleep: Sleep;
   /** Epoch milliseconds. */
   now: () => number;
+  /**
+   * A reset further away than this fails the request at once with `SOURCE_RATE_LIMITED`
+   * (retryable later) instead of holding the run. @default no cap
+   */
+  maxWaitMs?: number;
 }
 
 /** Creates a {@link RateLimiter}. Close limits per endpoint group; the group here is the first path segment. */
@@ -88,6 +95,14 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       const window = windows.get(group);
       if (!window || window.remaining > 0) return;
       const wait = window.resetAt - options.now();
+      if (options.maxWaitMs !== undefined && wait > options.maxWaitMs) {
+        // The window stays recorded: the next request (a later retry) still waits for its reset.
+        throw new SourceError(
+          'SOURCE_RATE_LIMITED',
+          formatMessage('close', `Close's rate limit for /${group}/ resets in ${Math.ceil(wait / 1000)} s, longer than the ${Math.ceil(options.maxWaitMs / 1000)} s a run waits.`, 'Run the sync later, or lower how often it runs.'),
+          { details: { group, retryAfterMs: wait } },
+        );
+      }
       windows.delete(group);
       if (wait > 0) await options.sleep(wait, signal);
     },

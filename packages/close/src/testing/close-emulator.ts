@@ -37,6 +37,8 @@ export interface EmulatorFailure {
   /** Only requests whose path starts with this. */
   path?: string;
   body?: unknown;
+  /** More response headers, e.g. `{ ratelimit: 'limit=100, remaining=0, reset=0' }`. */
+  headers?: Record<string, string>;
 }
 
 /** A webhook subscription. */
@@ -192,7 +194,7 @@ export async function createCloseEmulator(options: CloseEmulatorOptions = {}): P
     if (failure) {
       failure.count -= 1;
       if (failure.count <= 0) failures.splice(failureIndex, 1);
-      const headers: Record<string, string> = failure.retryAfter === undefined ? {} : { 'retry-after': String(failure.retryAfter) };
+      const headers: Record<string, string> = { ...(failure.retryAfter === undefined ? {} : { 'retry-after': String(failure.retryAfter) }), ...failure.headers };
       reply(failure.status, failure.body ?? { error: failure.status === 429 ? 'API call rate limit exceeded.' : 'Service unavailable.' }, headers);
       return;
     }
