@@ -1,5 +1,5 @@
 import pRetry, { AbortError } from 'p-retry';
-import { SourceError, formatMessage } from '@fieldsync/core';
+import { FieldsyncError, SourceError, formatMessage } from '@fieldsync/core';
 import { createRateLimiter, parseRateLimitHeader, parseRetryAfter } from './rate-limit.js';
 import type { Sleep } from './rate-limit.js';
 
@@ -216,6 +216,10 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
           },
         })) as T;
       } catch (error) {
+        // An abort (before, during or between attempts) surfaces as SYNC_ABORTED, not a raw DOMException.
+        if (request.signal?.aborted) {
+          throw new FieldsyncError('SYNC_ABORTED', formatMessage('close', `${method} ${request.path} was aborted.`), { cause: request.signal.reason });
+        }
         if (error instanceof AttemptError) throw error.error;
         throw error;
       }

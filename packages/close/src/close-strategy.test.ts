@@ -118,7 +118,23 @@ describe('close strategy - reading leads', () => {
     const controller = new AbortController();
     controller.abort();
     const failure = await readTab(strategy(), { columns: ['id'], signal: controller.signal }).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(Error);
+    // Bug: the abort surfaced as a raw DOMException AbortError instead of SYNC_ABORTED.
+    expect(FieldsyncError.isInstance(failure) && failure.code).toBe('SYNC_ABORTED');
+  });
+
+  it('open - a signal aborted while a page is fetched stops the read with SYNC_ABORTED', async () => {
+    // Bug: an abort during a request surfaced as a raw DOMException AbortError.
+    const controller = new AbortController();
+    const aborting = close({
+      apiKey: emulator.apiKey,
+      baseUrl: emulator.url,
+      fetch: async (input, init) => {
+        if (input.includes('/api/v1/lead/?')) controller.abort();
+        return fetch(input, init);
+      },
+    });
+    const failure = await readTab(aborting, { columns: ['id'], signal: controller.signal }).catch((error: unknown) => error);
+    expect(FieldsyncError.isInstance(failure) && failure.code).toBe('SYNC_ABORTED');
   });
 });
 
