@@ -49,5 +49,24 @@ alter table "public"."tab_mappings" enable row level security;
 alter table "public"."column_mappings" enable row level security;
 alter table "public"."computed_fields" enable row level security;
 
+-- @fieldsync/postgres's migrate() (and migrateSupabase()) records the migrations it ran in
+-- fieldsync_migrations; in public it gets Supabase's default grants to anon and authenticated.
+-- The rendered migration file never creates it, hence "if it exists".
+do $migrations$
+declare
+  role_name text;
+begin
+  if to_regclass('"public"."fieldsync_migrations"') is not null then
+    alter table "public"."fieldsync_migrations" enable row level security;
+    revoke all on "public"."fieldsync_migrations" from public;
+    foreach role_name in array array['anon', 'authenticated'] loop
+      if exists (select 1 from pg_roles where rolname = role_name) then
+        execute format('revoke all on %s from %I', '"public"."fieldsync_migrations"'::regclass, role_name);
+      end if;
+    end loop;
+  end if;
+end
+$migrations$;
+
 -- PostgREST picks up the new functions.
 notify pgrst, 'reload schema';

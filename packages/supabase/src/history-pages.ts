@@ -7,6 +7,9 @@ type Row = Record<string, unknown>;
 /** Supabase's default `db-max-rows`, and the most rows the fieldsync functions return per call. */
 export const DEFAULT_MAX_ROWS_PER_CALL = 1000;
 
+/** The most rows a fieldsync list function answers per call (`least(limit, 1000)` in its SQL). */
+export const SQL_ROWS_PER_CALL = 1000;
+
 /** Fetches one page of at most `limit` rows after `cursor` (`{ at, id }` of the last row seen). */
 export type PageFetcher = (limit: number, cursor: { at: string; id: string } | null) => Promise<{ items: Row[]; pageSize: number }>;
 
@@ -64,7 +67,9 @@ export async function readAll(options: {
   const seen = new Set<string>();
   let cursor: { at: string; id: string } | null = null;
   for (;;) {
-    const want = Math.min(options.limit - rows.length, options.maxRowsPerCall);
+    // The functions answer at most SQL_ROWS_PER_CALL rows whatever the limit asked: a short page
+    // means the end only relative to what the function could have answered.
+    const want = Math.min(options.limit - rows.length, options.maxRowsPerCall, SQL_ROWS_PER_CALL);
     const page = await options.fetch(want, cursor);
     const fresh = page.filter((row) => !seen.has(String(row.id)));
     for (const row of fresh) seen.add(String(row.id));

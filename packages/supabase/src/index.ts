@@ -6,3 +6,5 @@ export type { RpcFailure, RpcFailureKind, SupabaseRpcError } from './rpc-errors.
 export type { LeaseLockOptions } from './lease-lock.js';
 export { renderSupabaseGrants, supabaseMigrationFileName, supabaseMigrationSql } from './migration-sql.js';
 export type { SupabaseMigrationOptions } from './migration-sql.js';
+export { migrateSupabase } from './migrate-supabase.js';
+export type { MigrateSupabaseOptions } from './migrate-supabase.js';

@@ -1,5 +1,5 @@
 import pRetry, { AbortError } from 'p-retry';
-import { FieldsyncError, StoreError, formatMessage } from '@fieldsync/core';
+import { ConfigurationError, FieldsyncError, StoreError, formatMessage } from '@fieldsync/core';
 import { toRpcStoreError, type SupabaseRpcError } from './rpc-errors.js';
 
 /** What `.rpc()` resolves to: supabase-js returns errors instead of throwing. */
@@ -43,7 +43,14 @@ export interface RpcCaller {
 
 /** Builds the caller the store uses for every function. */
 export function createRpcCaller(client: SupabaseClientLike, schema: string | undefined, retry: SupabaseRetryOptions = {}): RpcCaller {
-  const target: SupabaseRpcTarget = schema !== undefined && typeof client.schema === 'function' ? client.schema(schema) : client;
+  if (schema !== undefined && typeof client.schema !== 'function') {
+    // Calling client.rpc() instead would quietly use the client's own schema.
+    throw new ConfigurationError(
+      formatMessage('supabase', `The option schema "${schema}" needs a supabase-js client with .schema(name), and this client has none.`, 'Upgrade @supabase/supabase-js, or drop the schema option (or create the client with db: { schema }).'),
+      { issues: [{ path: 'schema', message: 'the client has no .schema()' }] },
+    );
+  }
+  const target: SupabaseRpcTarget = schema !== undefined && client.schema ? client.schema(schema) : client;
   const schemaName = schema ?? 'public';
 
   async function once<Result>(functionName: string, payload: Record<string, unknown>, action: string, idempotent: boolean): Promise<Result> {

@@ -11,6 +11,7 @@ export interface SupabaseRpcError {
 /** What kind of failure a PostgREST answer is. */
 export type RpcFailureKind =
   | 'unavailable'
+  | 'statement-timeout'
   | 'function-missing'
   | 'schema-not-exposed'
   | 'permission-denied'
@@ -29,6 +30,8 @@ const STATEMENT_CODE = /^(22|23|42|P0|XX)/;
 export function classifyRpcFailure(status: number, error: SupabaseRpcError | null): RpcFailureKind {
   const code = error?.code ?? '';
   if (status === 0) return 'unavailable';
+  // Cancelled by statement_timeout: the same call would time out again, so it is not transient.
+  if (code === '57014') return 'statement-timeout';
   if (code === 'PGRST202') return 'function-missing';
   if (code === 'PGRST106') return 'schema-not-exposed';
   if (code === '42501') return 'permission-denied';
@@ -72,7 +75,9 @@ export function toRpcStoreError(failure: RpcFailure): StoreError {
   const code = error?.code ?? '';
   const kind = classifyRpcFailure(status, error);
   const details = { function: functionName, schema, status, code: code || undefined, kind };
-  const options = { cause: error, details };
+  // PostgREST's `details` holds row values (e.g. "Key (code)=(...) already exists" on 23505) and
+  // its `message` may too: the cause keeps the code and hint only.
+  const options = { cause: { code: code || null, hint: error?.hint ?? null }, details };
   const tag = code ? ` (${code})` : status ? ` (HTTP ${status})` : '';
   switch (kind) {
     case 'unavailable':
@@ -82,6 +87,16 @@ export function toRpcStoreError(failure: RpcFailure): StoreError {
           'supabase',
           `Could not ${action}: ${status === 0 ? 'the request to Supabase failed before an answer came back' : 'Supabase is unavailable'}${tag}.${failure.writes && status === 0 ? ' The call may or may not have been committed; it was not retried, and the next run converges.' : ''}`,
           'Check that the project is reachable and not paused; the run can be retried, committed batches are kept.',
+        ),
+        options,
+      );
+    case 'statement-timeout':
+      return new StoreError(
+        'STORE_WRITE_FAILED',
+        formatMessage(
+          'supabase',
+          `Could not ${action}: the call ran past the statement timeout and was cancelled${tag}.${failure.writes ? ' Nothing of this call was written.' : ''} It was not retried.`,
+          "Lower the engine's batchSize (createSyncEngine({ batchSize })), or raise statement_timeout for the role the calls run as (alter role service_role set statement_timeout = '60s', then notify pgrst, 'reload config').",
         ),
         options,
       );

@@ -1,4 +1,4 @@
-import { ConfigurationError, StoreError, formatMessage, isValidIdentifier } from '@fieldsync/core';
+import { ConfigurationError, StoreError, SyncLockedError, formatMessage, isValidIdentifier } from '@fieldsync/core';
 import type {
   ApplyBatch,
   ApplyResult,
@@ -20,7 +20,7 @@ import type {
 } from '@fieldsync/core';
 import { conflictFromRow, isEmptyPayload, lineageFromRow, runFromRow, toBatchPayload, toEntitySchema, type DescribedEntity } from '@fieldsync/postgres';
 import { DEFAULT_MAX_ROWS_PER_CALL, readAll, readPaged } from './history-pages.js';
-import { tryLeaseLock, type LeaseLockOptions } from './lease-lock.js';
+import { leaseOptionIssues, tryLeaseLock, type LeaseLock, type LeaseLockOptions } from './lease-lock.js';
 import { entitiesFromLoadAnswer } from './loaded-entities.js';
 import { createRpcCaller, unexpectedAnswer, type SupabaseClientLike, type SupabaseRetryOptions } from './rpc-caller.js';
 
@@ -42,7 +42,10 @@ export interface SupabaseStoreOptions {
   entitySchema?: string;
   /** Retries of idempotent calls (reads, locks, heartbeats) on network errors and 5xx answers. Writes are never retried. */
   retry?: SupabaseRetryOptions;
-  /** Lease lock timing. */
+  /**
+   * Lease lock timing. A lease whose renewals stop for longer than `ttlMs` is treated as lost:
+   * later `applyBatch` calls for that tab reject with `SYNC_LOCKED`. `renewEveryMs` must be below `ttlMs`.
+   */
   locks?: LeaseLockOptions;
   /** Rows one call may return: the project's `db-max-rows`. Longer history reads are fetched in pages. @default 1000 */
   maxRowsPerCall?: number;
@@ -57,6 +60,9 @@ export interface SupabaseStore extends Store {
   forgetEntitySchemas(): void;
 }
 
+/** The key the engine locks a tab with (core's runTab): `fieldsync:tab:<tabMappingId>`. */
+const tabLockKey = (tabMappingId: string) => `fieldsync:tab:${tabMappingId}`;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
@@ -67,6 +73,11 @@ function identifierIssue(name: string | undefined, path: string): Array<{ path: 
 function checkOptions(options: SupabaseStoreOptions): void {
   const issues = [...identifierIssue(options.schema, 'schema'), ...identifierIssue(options.entitySchema, 'entitySchema')];
   if (typeof options.client?.rpc !== 'function') issues.unshift({ path: 'client', message: 'must be a supabase-js client (an object with rpc())' });
+  else if (options.schema !== undefined && typeof options.client.schema !== 'function') {
+    // Without .schema() every call would quietly go to the client's own schema.
+    issues.push({ path: 'schema', message: 'needs a client with .schema(name): upgrade @supabase/supabase-js, or drop the schema option (or create the client with db: { schema })' });
+  }
+  issues.push(...leaseOptionIssues(options.locks));
   if (options.maxRowsPerCall !== undefined && !(Number.isInteger(options.maxRowsPerCall) && options.maxRowsPerCall > 0)) {
     issues.push({ path: 'maxRowsPerCall', message: 'must be a positive integer' });
   }
@@ -105,7 +116,7 @@ export function supabaseStore(options: SupabaseStoreOptions): SupabaseStore {
   const entitySchema = options.entitySchema ?? 'public';
   const maxRowsPerCall = options.maxRowsPerCall ?? DEFAULT_MAX_ROWS_PER_CALL;
   const describedEntities = new Map<string, Promise<(EntitySchema & { idHasDefault: boolean }) | null>>();
-  const heldLocks = new Set<StoreLock>();
+  const heldLocks = new Set<LeaseLock>();
   let closed = false;
 
   const disposed = () => new StoreError('DISPOSED', formatMessage('supabase', 'The store is closed.', 'Create a new supabaseStore().'));
@@ -185,6 +196,20 @@ export function supabaseStore(options: SupabaseStoreOptions): SupabaseStore {
     },
 
     async applyBatch(batch: ApplyBatch): Promise<ApplyResult> {
+      if (closed) throw disposed();
+      const lockKey = tabLockKey(batch.tabMappingId);
+      for (const lock of heldLocks) {
+        if (lock.key === lockKey && !lock.held()) {
+          throw new SyncLockedError(
+            formatMessage(
+              'supabase',
+              `The lease on tab ${batch.tabMappingId} was lost: another instance took the tab (a renewal found another holder, or none succeeded within locks.ttlMs). This batch was not written.`,
+              'Let the other run finish, then sync again; if renewals fail, check that Supabase is reachable or raise locks.ttlMs.',
+            ),
+            { details: { tabMappingId: batch.tabMappingId, lockKey } },
+          );
+        }
+      }
       const described = await requireEntity(batch.entity);
       checkIdentifier(batch.keyField, 'key field');
       for (const item of [...batch.creates, ...batch.updates]) for (const field of Object.keys(item.values)) checkIdentifier(field, 'field');
@@ -212,7 +237,8 @@ export function supabaseStore(options: SupabaseStoreOptions): SupabaseStore {
             'fieldsync_finish_run',
             { runId, status: outcome.status, stats: outcome.stats, errors: outcome.errors, warnings: outcome.warnings, failure: outcome.status === 'failed' ? outcome.failure : null },
             'finish the run',
-            false,
+            // Sets the run to fixed values: a replay after a lost answer writes the same again.
+            true,
           )
         : null;
       if (!row) throw new StoreError('STORE_WRITE_FAILED', formatMessage('supabase', `No run ${runId} to finish.`, 'Finish a run returned by createRun().'));
@@ -220,7 +246,8 @@ export function supabaseStore(options: SupabaseStoreOptions): SupabaseStore {
     },
 
     async failStaleRuns(query: { staleAfterMs: number; tabMappingId?: string }): Promise<number> {
-      const result = await call<{ failed?: number } | null>('fieldsync_fail_stale_runs', { ...query }, 'fail abandoned runs', false);
+      // A plain update to fixed values, so retried: a replay finds the runs already failed.
+      const result = await call<{ failed?: number } | null>('fieldsync_fail_stale_runs', { ...query }, 'fail abandoned runs', true);
       return Number(result?.failed ?? 0);
     },
 
@@ -292,6 +319,7 @@ export function supabaseStore(options: SupabaseStoreOptions): SupabaseStore {
       heldLocks.add(lock);
       return {
         async release() {
+          // Forgotten on release: the tab's next lock starts afresh.
           heldLocks.delete(lock);
           await lock.release();
         },

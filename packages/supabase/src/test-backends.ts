@@ -1,7 +1,9 @@
 /**
  * Test support (not exported): a Supabase store over the real supabase-js client, talking to the
  * PostgREST emulator, which runs every call on real Postgres: PGlite always, the server in
- * DATABASE_URL too when it is set. Each `create()` makes a schema with a random name (fieldsync's
+ * DATABASE_URL too when it is set. On PGlite the Supabase roles exist with Supabase's default
+ * privileges, fieldsync is installed with migrateSupabase() and the calls run as service_role
+ * (on a server roles are cluster-wide and shared, so calls run as the connection's user). Each `create()` makes a schema with a random name (fieldsync's
  * tables, functions and the entity tables all live there) and `cleanup()` drops it.
  */
 import { randomBytes } from 'node:crypto';
@@ -9,8 +11,8 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { createClient } from '@supabase/supabase-js';
 import type { ColumnType } from '@fieldsync/core';
-import { migrate, pgDriver, pgliteDriver, type PGliteLike, type PgPoolLike, type SqlDriver } from '@fieldsync/postgres';
-import { renderSupabaseGrants } from './migration-sql.js';
+import { pgDriver, pgliteDriver, type PGliteLike, type PgPoolLike, type SqlDriver } from '@fieldsync/postgres';
+import { migrateSupabase } from './migrate-supabase.js';
 import { supabaseStore, type SupabaseStore, type SupabaseStoreOptions } from './supabase-store.js';
 import { startPostgrestEmulator, type PostgrestEmulator, type PostgrestEmulatorOptions } from './testing/postgrest-emulator.js';
 
@@ -57,17 +59,45 @@ export interface TestBackend {
 /** One database kind the tests run on. */
 export interface TestBackendKind {
   name: 'PGlite' | 'server';
+  /** PGlite: the Supabase roles exist and the store's calls run as service_role. */
+  readonly supabaseRoles: boolean;
   create(options?: { store?: Partial<SupabaseStoreOptions>; emulator?: Partial<PostgrestEmulatorOptions> }): Promise<TestBackend>;
   /** Closes the shared database connection; call in afterAll. */
   close(): Promise<void>;
 }
 
-async function build(driver: SqlDriver, options: { store?: Partial<SupabaseStoreOptions>; emulator?: Partial<PostgrestEmulatorOptions> }): Promise<TestBackend> {
+/** The Supabase API roles, as a Supabase project has them (PGlite only: roles are cluster-wide on a server). */
+const SUPABASE_ROLES = `
+  create role anon nologin;
+  create role authenticated nologin;
+  create role service_role nologin bypassrls;`;
+
+async function build(
+  driver: SqlDriver,
+  options: { store?: Partial<SupabaseStoreOptions>; emulator?: Partial<PostgrestEmulatorOptions> },
+  supabaseRoles: boolean,
+): Promise<TestBackend> {
   const schema = `fs_supabase_${randomBytes(6).toString('hex')}`;
   const run = async <Row>(text: string, params?: unknown[]) => (await driver.query<Row>(text, params)).rows;
-  await migrate(driver, { schema });
-  await driver.transaction(async (executor) => executor.exec(await renderSupabaseGrants({ schema })));
-  const emulator = await startPostgrestEmulator({ database: driver, schemas: [schema], ...options.emulator });
+  if (supabaseRoles) {
+    // Supabase's default privileges: every API role may use what is created, until the grants say otherwise.
+    await driver.transaction((executor) =>
+      executor.exec(`
+        create schema "${schema}";
+        grant usage on schema "${schema}" to anon, authenticated, service_role;
+        alter default privileges in schema "${schema}" grant all on tables to anon, authenticated, service_role;
+        alter default privileges in schema "${schema}" grant all on sequences to anon, authenticated, service_role;
+        alter default privileges in schema "${schema}" grant execute on functions to anon, authenticated, service_role;`),
+    );
+  }
+  await migrateSupabase(driver, { schema });
+  // With the roles, calls run as service_role (set local role), as on Supabase with the service-role key.
+  const emulator = await startPostgrestEmulator({
+    database: driver,
+    schemas: [schema],
+    ...(supabaseRoles && { roles: { [SERVICE_ROLE_KEY]: 'service_role', 'anon-key': 'anon' } }),
+    ...options.emulator,
+  });
   const stores: SupabaseStore[] = [];
   const makeStore = (extra: Partial<SupabaseStoreOptions> = {}) => {
     const store = supabaseStore({ client: testClient(emulator.url), schema, entitySchema: schema, retry: { minTimeoutMs: 1 }, ...options.store, ...extra });
@@ -100,9 +130,13 @@ function pgliteKind(): TestBackendKind {
   let instance: Promise<PGlite> | undefined;
   return {
     name: 'PGlite',
+    supabaseRoles: true,
     async create(options = {}) {
-      instance ??= PGlite.create();
-      return build(pgliteDriver({ pglite: (await instance) as unknown as PGliteLike }), options);
+      instance ??= PGlite.create().then(async (pglite) => {
+        await pglite.exec(SUPABASE_ROLES);
+        return pglite;
+      });
+      return build(pgliteDriver({ pglite: (await instance) as unknown as PGliteLike }), options, true);
     },
     async close() {
       if (instance) await (await instance).close();
@@ -115,12 +149,13 @@ function serverKind(connectionString: string): TestBackendKind {
   let pool: pg.Pool | undefined;
   return {
     name: 'server',
+    supabaseRoles: false,
     async create(options = {}) {
       if (!pool) {
         pool = new pg.Pool({ connectionString, max: 8 });
         pool.on('error', () => {});
       }
-      return build(pgDriver({ pool: pool as unknown as PgPoolLike }), options);
+      return build(pgDriver({ pool: pool as unknown as PgPoolLike }), options, false);
     },
     async close() {
       await pool?.end();

@@ -82,6 +82,8 @@ interface FunctionDefinition {
   argumentTypes: string[];
   requiredCount: number;
   returnsSet: boolean;
+  /** STABLE or IMMUTABLE: PostgREST runs the call in a READ ONLY transaction. */
+  readOnly: boolean;
 }
 
 interface Answer {
@@ -112,11 +114,12 @@ function headerOf(request: IncomingMessage, name: string): string | undefined {
 }
 
 async function findFunctions(executor: SqlExecutor, schema: string, name: string): Promise<FunctionDefinition[]> {
-  const { rows } = await executor.query<{ argument_names: string[] | null; argument_types: string[]; required_count: number; returns_set: boolean }>(
+  const { rows } = await executor.query<{ argument_names: string[] | null; argument_types: string[]; required_count: number; returns_set: boolean; volatility: string }>(
     `select p.proargnames as argument_names,
             array(select format_type(t, null) from unnest(p.proargtypes) as t) as argument_types,
             p.pronargs - p.pronargdefaults as required_count,
-            p.proretset as returns_set
+            p.proretset as returns_set,
+            p.provolatile::text as volatility
        from pg_proc p join pg_namespace n on n.oid = p.pronamespace
       where n.nspname = $1 and p.proname = $2 and p.prokind = 'f'`,
     [schema, name],
@@ -126,6 +129,7 @@ async function findFunctions(executor: SqlExecutor, schema: string, name: string
     argumentNames: (row.argument_names ?? []).slice(0, row.argument_types.length),
     requiredCount: Number(row.required_count),
     returnsSet: row.returns_set,
+    readOnly: row.volatility !== 'v',
   }));
 }
 
@@ -146,7 +150,7 @@ function parameterOf(value: unknown, type: string): unknown {
  * An emulator of PostgREST's RPC endpoint (`POST /rest/v1/rpc/<function>`) that runs every call
  * on real Postgres, for testing `supabaseStore` with the real supabase-js client. Each call is
  * one transaction: `select to_jsonb(<schema>.<fn>(<name> := $1, ...))` with the named arguments
- * of the JSON body. Answers carry PostgREST's statuses, headers (`content-type`,
+ * of the JSON body, read-only for a STABLE or IMMUTABLE function as in PostgREST. Answers carry PostgREST's statuses, headers (`content-type`,
  * `content-profile`) and error bodies `{ code, message, details, hint }`; requests without an
  * `apikey` or `Authorization` header get 401. Faults (`fail`) make calls answer 503 or drop the
  * connection, before or after the transaction.
@@ -181,6 +185,8 @@ export async function startPostgrestEmulator(options: PostgrestEmulatorOptions):
         if (role !== undefined) await executor.query(`set local role ${quote(role)}`);
         const definition = allowed.test(functionName) ? matchArguments(await findFunctions(executor, schema, functionName), Object.keys(args)) : undefined;
         if (!definition) return { status: 404, body: functionNotFound(schema, functionName, Object.keys(args)) };
+        // PostgREST runs STABLE and IMMUTABLE functions read-only: a write in one fails (25006).
+        if (definition.readOnly) await executor.query('set transaction read only');
         const names = Object.keys(args);
         const argumentList = names.map((name, index) => `${quote(name)} := $${index + 1}::${definition.argumentTypes[definition.argumentNames.indexOf(name)]}`).join(', ');
         const parameters = names.map((name) => parameterOf(args[name], definition.argumentTypes[definition.argumentNames.indexOf(name)] ?? 'text'));
