@@ -109,7 +109,8 @@ describe('close webhooks through the engine', () => {
   beforeEach(async () => {
     const webhook = emulator.createWebhook({ url: 'pending', events: ['created', 'updated', 'deleted'].map((action) => ({ object_type: 'lead', action })) });
     signatureKey = webhook.signature_key;
-    const handler = createCloseWebhookHandler({ engine, signatureKey, tabs: { lead: 'close-leads' } });
+    // Deliveries are stamped with the emulator clock; the handler checks them against it.
+    const handler = createCloseWebhookHandler({ engine, signatureKey, tabs: { lead: 'close-leads' }, now: () => emulator.now().getTime() });
     server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -162,12 +163,16 @@ describe('close webhooks through the engine', () => {
     const created = emulator.addLead({ name: 'Hooli' }).id;
     expect((await emulator.deliver(emulator.events.at(-1)!))[0]?.status).toBe(200);
     expect(partner(created)).toMatchObject({ name: 'Hooli', deleted_at: null });
+    emulator.advanceTime(90_000);
     emulator.delete(created);
     const deletedEvent = emulator.events.at(-1)!;
     expect(deletedEvent.action).toBe('deleted');
+    // Delivered two minutes after the deletion (Close retries late deliveries).
+    emulator.advanceTime(120_000);
     expect((await emulator.deliver(deletedEvent))[0]?.status).toBe(200);
     const marked = partner(created)?.deleted_at;
-    expect(marked).toBeInstanceOf(Date);
+    // Bug: a webhook-reported deletion had no deletedAt, so the marker held the sync's time, not the event's.
+    expect(marked).toEqual(new Date('2025-05-05T08:01:30.000Z'));
     const lineageBefore = store.lineage().length;
     expect((await emulator.deliver(deletedEvent))[0]?.status).toBe(200);
     expect(partner(created)?.deleted_at).toEqual(marked);
@@ -179,10 +184,10 @@ describe('close webhooks through the engine', () => {
     const event = emulator.events.at(-1)!;
     const runsBefore = store.runs().length;
     expect((await emulator.deliver(event, { url: hookUrl, signatureKey: 'ff'.repeat(32) }))[0]?.status).toBe(401);
-    expect((await emulator.deliver(event, { url: hookUrl, timestamp: Math.floor(Date.now() / 1000) - 3600 }))[0]?.status).toBe(401);
+    expect((await emulator.deliver(event, { url: hookUrl, timestamp: Math.floor(emulator.now().getTime() / 1000) - 3600 }))[0]?.status).toBe(401);
     const unsigned = await fetch(hookUrl, { method: 'POST', body: JSON.stringify({ event }) });
     expect(unsigned.status).toBe(401);
-    const timestamp = Math.floor(Date.now() / 1000);
+    const timestamp = Math.floor(emulator.now().getTime() / 1000);
     const malformed = await fetch(hookUrl, {
       method: 'POST',
       headers: { 'close-sig-hash': signCloseWebhook({ rawBody: 'not json', signatureKey, timestamp }), 'close-sig-timestamp': String(timestamp) },

@@ -5,6 +5,7 @@ import { floorToMinute, formatSearchMinute } from './close-dates.js';
 import { parseCloseTimestamp } from './close-dates.js';
 import type { ResolvedColumn } from './custom-fields.js';
 import { readDeletedEvents } from './deleted-events.js';
+import { deletionTimeOf } from './deletion-hints.js';
 import { readPath } from './field-path.js';
 import type { CloseObjectType } from './field-path.js';
 import { createIncrementalTracker, parseCursor } from './incremental.js';
@@ -91,7 +92,11 @@ export function createCloseReader(options: CloseReaderOptions): SourceReader {
       } catch (error) {
         // A 404 on a looked-up id means the object is gone (a deleted event, or a stale id).
         if (!(error instanceof SourceError && error.status === 404)) throw error;
-        if (options.keyIsId) deleted.push({ key: id });
+        if (options.keyIsId) {
+          // A webhook-reported deletion carries the event's time.
+          const deletedAt = deletionTimeOf(objectType, id);
+          deleted.push(deletedAt ? { key: id, deletedAt } : { key: id });
+        }
       }
       if (rows.length + deleted.length >= request.batchSize) {
         yield deleted.length > 0 ? { rows, deleted } : { rows };

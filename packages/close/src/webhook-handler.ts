@@ -1,5 +1,7 @@
 import { FieldsyncError, describeError } from '@fieldsync/core';
 import type { SyncEngine } from '@fieldsync/core';
+import { parseCloseDate } from './close-dates.js';
+import { holdDeletionTime } from './deletion-hints.js';
 import type { CloseObjectType } from './field-path.js';
 import { verifyCloseWebhook } from './webhook-verify.js';
 import type { WebhookHeaders } from './webhook-verify.js';
@@ -48,7 +50,7 @@ const SYNCED_ACTIONS = new Set(['created', 'updated', 'deleted']);
  * @example Next.js route (app/api/close-webhook/route.ts)
  * const handler = createCloseWebhookHandler({ engine, signatureKey: process.env.CLOSE_WEBHOOK_KEY!, tabs: { lead: 'close-leads' } });
  * export async function POST(request: Request) {
- *   const { status, body } = await handler.handle({ rawBody: await request.text(), headers: request.headers });
+ *   const { status, body } = await handler.handle({ rawBody: Buffer.from(await request.arrayBuffer()), headers: request.headers });
  *   return Response.json(body, { status });
  * }
  */
@@ -80,6 +82,9 @@ export function createCloseWebhookHandler(options: CloseWebhookHandlerOptions): 
       if (!tabMappingId || !SYNCED_ACTIONS.has(event.action)) {
         return { status: 200, body: { ok: true, ignored: true, objectType: event.object_type, action: event.action } };
       }
+      // A deletion of the synced object itself: the event's time becomes the record's deletedAt.
+      const deletedAt = event.action === 'deleted' && objectId === event.object_id ? parseCloseDate(event.date_updated ?? event.date_created) : null;
+      const release = deletedAt ? holdDeletionTime(event.object_type, objectId, deletedAt) : () => {};
       try {
         const result = await options.engine.syncTab(tabMappingId, { trigger: 'webhook', ids: [objectId] });
         return {
@@ -89,6 +94,8 @@ export function createCloseWebhookHandler(options: CloseWebhookHandlerOptions): 
       } catch (error) {
         const described = describeError(error);
         return { status: described.code === 'SYNC_LOCKED' ? 503 : 500, body: { ok: false, eventId: event.id, error: described.code, message: described.message } };
+      } finally {
+        release();
       }
     },
   };

@@ -27,7 +27,11 @@ export interface CloseWebhookDelivery {
 
 /** Options of {@link verifyCloseWebhook}. */
 export interface VerifyCloseWebhookOptions {
-  /** The body exactly as received (before any JSON parsing). */
+  /**
+   * The body exactly as received, before any JSON parsing: preferably the bytes
+   * (`Buffer.from(await request.arrayBuffer())`), since `request.text()` replaces bytes that are
+   * not valid UTF-8.
+   */
   rawBody: string | Uint8Array;
   headers: WebhookHeaders;
   /** The subscription's `signature_key` (hex), as Close returned it when the webhook was created. */
@@ -73,7 +77,7 @@ export function signCloseWebhook(options: { rawBody: string | Uint8Array; signat
  * throws a `FieldsyncError` with code `WEBHOOK_INVALID` and `details.reason`.
  *
  * @example
- * const { event } = verifyCloseWebhook({ rawBody: await request.text(), headers: request.headers, signatureKey });
+ * const { event } = verifyCloseWebhook({ rawBody: Buffer.from(await request.arrayBuffer()), headers: request.headers, signatureKey });
  */
 export function verifyCloseWebhook(options: VerifyCloseWebhookOptions): CloseWebhookDelivery {
   if (!/^[0-9a-fA-F]+$/.test(options.signatureKey) || options.signatureKey.length % 2 !== 0) {

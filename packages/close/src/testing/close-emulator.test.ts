@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { parse } from 'yaml';
@@ -233,5 +235,29 @@ describe('close emulator - misbehaving', () => {
       ['/contact/', 503],
       ['/contact/', 200],
     ]);
+  });
+});
+
+describe('close emulator - webhook deliveries', () => {
+  it('deliver() stamps close-sig-timestamp with the emulator clock', async () => {
+    // Bug: deliver() signed with Date.now(), so a handler on the emulator clock refused every delivery as stale.
+    const local = await createCloseEmulator();
+    const received: Array<string | undefined> = [];
+    const server = createServer((request, response) => {
+      received.push(request.headers['close-sig-timestamp'] as string | undefined);
+      request.resume();
+      request.on('end', () => response.end('{}'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      local.setTime('2022-11-08T17:15:13.041Z');
+      local.createWebhook({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, events: [{ object_type: 'lead', action: 'created' }] });
+      local.addLead({ name: 'Hooli' });
+      await local.deliver(local.events.at(-1)!);
+      expect(received).toEqual([String(Math.floor(Date.parse('2022-11-08T17:15:13.041Z') / 1000))]);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await local.close();
+    }
   });
 });
