@@ -27,8 +27,20 @@ export interface GoogleSheetsOptions {
    * source's `connectorConfig.spreadsheetId` (or `spreadsheet_id`) wins.
    */
   spreadsheetId?: string;
-  /** Rows per values request; larger tabs are read in windows of this many rows, so memory stays bounded. @default 10000 */
+  /** Most rows per values request; larger tabs are read in windows of this many rows, so memory stays bounded. @default 10000 */
   windowRows?: number;
+  /**
+   * Most cells per values request: a window reads `min(windowRows, floor(windowCells / columns))`
+   * rows, where columns is the grid width for the first window (which holds the header row) and
+   * the span of the mapped columns (first to last) for later ones. @default 200000
+   */
+  windowCells?: number;
+  /**
+   * Most cells of first windows fetched ahead (for tabs `syncDataSource` is about to read, and with
+   * `prefetchKnownTabs`) and kept in memory at once; tabs past it read their own first window
+   * when they open. @default 2000000
+   */
+  prefetchMaxCells?: number;
   /**
    * Read budget. Options size the bucket shared by every strategy in the process that uses the
    * same credentials (keyed by `quotaKey` or by an identity derived from the credentials without
@@ -90,6 +102,8 @@ export function validateGoogleSheetsOptions(options: GoogleSheetsOptions): void 
     issues.push({ path: 'rootUrl', message: 'must be an http(s) URL' });
   }
   checkNumber(issues, 'windowRows', options.windowRows, 1, true);
+  checkNumber(issues, 'windowCells', options.windowCells, 1, true);
+  checkNumber(issues, 'prefetchMaxCells', options.prefetchMaxCells, 0, true);
   checkNumber(issues, 'metadataTtlMs', options.metadataTtlMs, 0, false);
   checkNumber(issues, 'coalesceMs', options.coalesceMs, 0, false);
   const quota = options.quota;

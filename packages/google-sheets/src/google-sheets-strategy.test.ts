@@ -226,6 +226,22 @@ describe('windows', () => {
   });
 });
 
+describe('wide grids', () => {
+  // Bug: every window spanned all grid columns, so memory per window grew with the grid's width.
+  it('windows - after the header, a wide grid with 2 mapped columns is read over their span only, in windows sized in cells', async () => {
+    const header = Array.from({ length: 100 }, (_, index) => `H${index + 1}`);
+    header[2] = 'ID';
+    header[5] = 'Amount';
+    const rows = [header, ...Array.from({ length: 39 }, (_, index) => header.map((_, column) => (column === 2 ? `r${index + 2}` : column === 5 ? index + 2 : `x${column}`)))];
+    const { spreadsheetId } = emulator.createSpreadsheet({ title: 'x', sheets: [{ title: 'Wide', rows, columnCount: 100, rowCount: 40 }] });
+    const reader = await strategy({ windowCells: 1000 }).open(readRequest({ spreadsheetId, tabName: 'Wide', columns: ['ID', 'Amount'], batchSize: 7 }));
+    const read = (await drain(reader)).flatMap((batch) => batch.rows);
+    expect(read.map((row) => [row.address.row, row.values.ID, row.values.Amount])).toEqual(Array.from({ length: 39 }, (_, index) => [index + 2, `r${index + 2}`, index + 2]));
+    // First window: the header and 1000 / 100 = 10 rows, every column. Then C:F (4 columns): up to 250 rows.
+    expect(emulator.requests.filter((request) => request.method === 'values.batchGet').map((request) => request.ranges)).toEqual([['Wide!A1:CV11'], ['Wide!C12:F40']]);
+  });
+});
+
 describe('incremental', () => {
   it('incremental - reads only appended rows after the stored row count, with a checkpoint per batch', async () => {
     const { spreadsheetId, sheets: created } = emulator.createSpreadsheet({ title: 'x', sheets: [{ title: 'Log', rows: [['ID'], ['a'], ['b'], ['c']] }] });
@@ -233,8 +249,8 @@ describe('incremental', () => {
     const sheets = strategy({ metadataTtlMs: 0 });
     const first = await drain(await sheets.open(readRequest({ spreadsheetId, tabName: 'Log', columns: ['ID'], mode: 'incremental', batchSize: 2 })));
     expect(first.map((batch) => batch.checkpoint)).toEqual([
-      { rowCount: 2, sheetId },
-      { rowCount: 3, sheetId },
+      { rowCount: 2, sheetId, fingerprint: expect.any(String) },
+      { rowCount: 3, sheetId, fingerprint: expect.any(String) },
     ]);
     emulator.appendRows(spreadsheetId, 'Log', [['d'], [], ['e']]);
     emulator.resetCounters();
@@ -243,10 +259,30 @@ describe('incremental', () => {
       [5, 'd'],
       [7, 'e'],
     ]);
-    expect(second.at(-1)?.checkpoint).toEqual({ rowCount: 6, sheetId });
-    expect(emulator.requests.find((request) => request.method === 'values.batchGet')?.ranges).toEqual(['Log!A1:Z1', 'Log!A5:Z1000']);
+    expect(second.at(-1)?.checkpoint).toEqual({ rowCount: 6, sheetId, fingerprint: expect.any(String) });
+    // The last synced row (4) is read again to check nothing moved above it.
+    expect(emulator.requests.find((request) => request.method === 'values.batchGet')?.ranges).toEqual(['Log!A1:Z1', 'Log!A4:Z1000']);
+    expect(second.flatMap((batch) => batch.rows)).toHaveLength(2);
     const third = await drain(await sheets.open(readRequest({ spreadsheetId, tabName: 'Log', columns: ['ID'], mode: 'incremental', state: second.at(-1)!.checkpoint ?? null })));
     expect(third).toEqual([]);
+  });
+
+  // Bug: shifted rows went unseen because the deleted-rows check compared the cursor with the (unchanged) grid size.
+  it('incremental - rows deleted above the cursor and rows appended: the last synced row has changed, so the tab is read from the top', async () => {
+    const { spreadsheetId } = emulator.createSpreadsheet({ title: 'x', sheets: [{ title: 'Log', rows: [['ID'], ['a'], ['b'], ['c'], ['d'], ['e']] }] });
+    const sheets = strategy({ metadataTtlMs: 0 });
+    const first = await drain(await sheets.open(readRequest({ spreadsheetId, tabName: 'Log', columns: ['ID'], mode: 'incremental' })));
+    emulator.deleteRows(spreadsheetId, 'Log', 2, 2);
+    emulator.appendRows(spreadsheetId, 'Log', [['f'], ['g']]);
+    const reader = await sheets.open(readRequest({ spreadsheetId, tabName: 'Log', columns: ['ID'], mode: 'incremental', state: first.at(-1)!.checkpoint ?? null }));
+    expect(reader.warnings).toEqual([expect.stringContaining('row 6, the last row synced before, has changed')]);
+    expect((await drain(reader)).flatMap((batch) => batch.rows).map((row) => row.values.ID)).toEqual(['c', 'd', 'e', 'f', 'g']);
+  });
+
+  it('incremental - a cursor without a fingerprint (stored by an older version) still reads after the stored row count', async () => {
+    const { spreadsheetId, sheets: created } = emulator.createSpreadsheet({ title: 'x', sheets: [{ title: 'Log', rows: [['ID'], ['a'], ['b'], ['c']] }] });
+    const reader = await strategy().open(readRequest({ spreadsheetId, tabName: 'Log', columns: ['ID'], mode: 'incremental', state: { rowCount: 2, sheetId: created[0]!.sheetId } }));
+    expect((await drain(reader)).flatMap((batch) => batch.rows).map((row) => row.values.ID)).toEqual(['c']);
   });
 
   it('incremental - a cursor from a replaced tab reads from the top with a warning', async () => {

@@ -18,6 +18,8 @@ import type { SheetsRequester } from './sheets-requester.js';
 import type { SheetMetadata, SpreadsheetCache, SpreadsheetMetadata } from './spreadsheet-cache.js';
 import { createSpreadsheetCache } from './spreadsheet-cache.js';
 import { createTabPrefetch } from './tab-prefetch.js';
+import type { WindowSizes } from './read-plan.js';
+import { firstWindow, mappedSpan, matchSheet, rowFingerprint, rowsPerWindow } from './read-plan.js';
 
 /** A `SyncStrategy` reading Google Sheets tabs. */
 export interface GoogleSheetsStrategy extends SyncStrategy {
@@ -45,12 +47,12 @@ function spreadsheetIdOf(dataSource: DataSourceConfig, fallback: string | undefi
   );
 }
 
+/** How long a first window fetched ahead for a tab planned by `prepare` waits for its open. */
+const PLANNED_WINDOW_TTL_MS = 10 * 60_000;
+
 function findSheet(metadata: SpreadsheetMetadata, tabName: string): SheetMetadata {
-  const exact = metadata.sheets.find((sheet) => sheet.title === tabName);
-  if (exact) return exact;
-  const normal = (text: string) => text.trim().replace(/\s+/g, ' ').toLowerCase();
-  const loose = metadata.sheets.filter((sheet) => normal(sheet.title) === normal(tabName));
-  if (loose.length === 1) return loose[0]!;
+  const found = matchSheet(metadata, tabName);
+  if (found) return found;
   const tabs = metadata.sheets.map((sheet) => `"${sheet.title}"${sheet.hidden ? ' (hidden)' : ''}`).join(', ');
   throw new SourceError(
     'SOURCE_NOT_FOUND',
@@ -63,7 +65,7 @@ function findSheet(metadata: SpreadsheetMetadata, tabName: string): SheetMetadat
   );
 }
 
-function readCursor(state: JsonValue | null, sheetId: number): { rowCount: number; warning?: string } {
+function readCursor(state: JsonValue | null, sheetId: number): { rowCount: number; fingerprint?: string; warning?: string } {
   if (state === null || typeof state !== 'object' || Array.isArray(state)) return { rowCount: 0 };
   const cursor = state as Partial<SheetCursor>;
   if (typeof cursor.rowCount !== 'number' || !Number.isInteger(cursor.rowCount) || cursor.rowCount < 0) {
@@ -72,7 +74,7 @@ function readCursor(state: JsonValue | null, sheetId: number): { rowCount: numbe
   if (cursor.sheetId !== undefined && cursor.sheetId !== sheetId) {
     return { rowCount: 0, warning: 'The tab was replaced since the last incremental sync (its sheetId changed); it is read from the top.' };
   }
-  return { rowCount: cursor.rowCount };
+  return typeof cursor.fingerprint === 'string' ? { rowCount: cursor.rowCount, fingerprint: cursor.fingerprint } : { rowCount: cursor.rowCount };
 }
 
 /** Sheets locales are `en_US`; readers give BCP 47 (`en-US`). */
@@ -95,13 +97,18 @@ export function googleSheets(options: GoogleSheetsOptions): GoogleSheetsStrategy
   validateGoogleSheetsOptions(options);
   const client: SheetsClient = options.client ?? sheetsClientFromAuth(options.auth!, options.rootUrl);
   const credentials = options.auth ?? credentialsOfClient(client);
-  const windowRows = options.windowRows ?? 10_000;
+  const sizes: WindowSizes = { windowRows: options.windowRows ?? 10_000, windowCells: options.windowCells ?? 200_000 };
   let bucket: QuotaBucket | undefined;
   let requester: SheetsRequester | undefined;
   let cache: SpreadsheetCache | undefined;
-  // Tabs planned by `prepare` (syncDataSource) always come along; with prefetchKnownTabs, also
-  // every tab read before.
-  const prefetch = createTabPrefetch({ ttlMs: options.metadataTtlMs ?? 5000, windowRows });
+  // Tabs planned by `prepare` (syncDataSource) always come along, kept until their open takes
+  // them; with prefetchKnownTabs, also every tab read before (kept for metadataTtlMs).
+  const prefetch = createTabPrefetch({
+    ttlMs: options.metadataTtlMs ?? 5000,
+    plannedTtlMs: PLANNED_WINDOW_TTL_MS,
+    maxCells: options.prefetchMaxCells ?? 2_000_000,
+    sizes,
+  });
 
   function resolveBucket(): QuotaBucket {
     if (bucket) return bucket;
@@ -152,10 +159,14 @@ export function googleSheets(options: GoogleSheetsOptions): GoogleSheetsStrategy
 
   async function openTab(request: ReadRequest, spreadsheetId: string): Promise<SourceReader> {
     const { requester, cache } = reads();
-    const metadata = await cache.metadata(spreadsheetId, request.signal);
+    const headerRow = request.tab.headerRow;
+    const incremental = request.tab.mode === 'incremental';
+    // A first window fetched ahead (prepare, prefetchKnownTabs) comes with the metadata its range
+    // was built from, so this open makes no request at all.
+    const prefetched = !incremental || request.state === null ? prefetch.take(spreadsheetId, request.tab.tabName, headerRow) : undefined;
+    const metadata = prefetched?.metadata ?? (await cache.metadata(spreadsheetId, request.signal));
     const sheet = findSheet(metadata, request.tab.tabName);
     const label = `${metadata.title} > ${sheet.title}`;
-    const headerRow = request.tab.headerRow;
     if (headerRow > sheet.rowCount) {
       throw new SourceError(
         'SOURCE_SCHEMA_MISMATCH',
@@ -164,56 +175,82 @@ export function googleSheets(options: GoogleSheetsOptions): GoogleSheetsStrategy
       );
     }
     const warnings: string[] = [];
-    const incremental = request.tab.mode === 'incremental';
+    const columnsOf = (headers: ReadonlyArray<unknown>) =>
+      resolveColumns(
+        headers,
+        request.columns.map((column) => column.sourceColumn),
+        { label, tabTitle: sheet.title, headerRow, columnCount: sheet.columnCount },
+      );
+    const block = (startRow: number, endRow: number) => formatRange(sheet.title, { startRow, startColumn: 1, endRow, endColumn: sheet.columnCount });
+
+    /** The header row and the first window, every column (the mapped span is known only after the header). */
+    const readFromTop = async (): Promise<{ headers: ReadonlyArray<unknown>; rows: unknown[][]; end: number }> => {
+      const first = firstWindow(sheet, headerRow, sizes);
+      let valueRange: ValueRangeResource | undefined;
+      if (prefetched && prefetched.range === first.range) {
+        valueRange = prefetched.valueRange;
+      } else {
+        const extras = prefetch.extraRanges(spreadsheetId, metadata, sheet.title);
+        const valueRanges = await cache.readTogether(spreadsheetId, [first.range, ...extras.map((extra) => extra.range)], request.signal);
+        if (extras.length > 0) prefetch.keep(spreadsheetId, metadata, extras.map((extra, index) => [extra, valueRanges[1 + index]] as const));
+        valueRange = valueRanges[0];
+      }
+      const values = valueRange?.values ?? [];
+      return { headers: values[0] ?? [], rows: values.slice(1), end: first.end };
+    };
+
     let consumed = 0;
-    if (incremental) {
-      const cursor = readCursor(request.state, sheet.sheetId);
+    let headers: ReadonlyArray<unknown>;
+    let firstRows: unknown[][];
+    let firstEnd: number;
+    let resolution: ReturnType<typeof resolveColumns> | undefined;
+    const cursor = incremental ? readCursor(request.state, sheet.sheetId) : { rowCount: 0 };
+    if (cursor.warning) warnings.push(`${label}: ${cursor.warning}`);
+    if (cursor.rowCount > 0 && cursor.fingerprint !== undefined && headerRow + cursor.rowCount > sheet.rowCount) {
+      warnings.push(`${label}: the tab has ${sheet.rowCount} rows but ${headerRow + cursor.rowCount} were synced before; rows were deleted. The tab is read from the top.`);
+    } else if (cursor.rowCount > 0) {
       consumed = cursor.rowCount;
-      if (cursor.warning) warnings.push(`${label}: ${cursor.warning}`);
-      if (headerRow + consumed > sheet.rowCount) {
+      if (cursor.fingerprint === undefined && headerRow + consumed > sheet.rowCount) {
         warnings.push(`${label}: the tab has ${sheet.rowCount} rows but ${headerRow + consumed} were synced before; rows were deleted. Incremental mode only reads appended rows: run a full refresh.`);
       }
     }
 
-    const block = (startRow: number, endRow: number) => formatRange(sheet.title, { startRow, startColumn: 1, endRow, endColumn: sheet.columnCount });
-    const dataStart = headerRow + 1 + consumed;
-    const ranges: string[] = [];
-    let firstEnd: number;
-    if (consumed === 0) {
-      // The header row and the first window in one range.
-      firstEnd = Math.min(headerRow + windowRows, sheet.rowCount);
-      ranges.push(block(headerRow, firstEnd));
-    } else {
-      ranges.push(block(headerRow, headerRow));
-      firstEnd = Math.min(dataStart + windowRows - 1, sheet.rowCount);
+    if (consumed > 0) {
+      const lastSynced = headerRow + consumed;
+      // With a fingerprint, the last synced row is read again (first in the data range) to check
+      // that no row was deleted or inserted above it.
+      const check = cursor.fingerprint !== undefined;
+      const dataStart = check ? lastSynced : lastSynced + 1;
+      const ranges = [block(headerRow, headerRow)];
+      firstEnd = Math.min(dataStart + rowsPerWindow(sizes, sheet.columnCount) - 1, sheet.rowCount);
       if (dataStart <= sheet.rowCount) ranges.push(block(dataStart, firstEnd));
       else firstEnd = dataStart - 1;
-    }
-    let valueRanges: ValueRangeResource[];
-    const prefetched = consumed === 0 ? prefetch.take(spreadsheetId, ranges[0]!) : undefined;
-    if (prefetched) {
-      valueRanges = [prefetched];
-    } else {
-      const extras = consumed === 0 ? prefetch.extraRanges(spreadsheetId, metadata, sheet.title) : [];
-      valueRanges = await cache.readTogether(spreadsheetId, [...ranges, ...extras], request.signal);
-      if (extras.length > 0) {
-        prefetch.keep(spreadsheetId, extras.map((range, index) => [range, valueRanges[ranges.length + index]] as const));
-        valueRanges = valueRanges.slice(0, ranges.length);
+      const valueRanges = await cache.readTogether(spreadsheetId, ranges, request.signal);
+      headers = valueRanges[0]?.values?.[0] ?? [];
+      const data = valueRanges[1]?.values ?? [];
+      resolution = columnsOf(headers);
+      firstRows = check ? data.slice(1) : data;
+      if (check && rowFingerprint(data[0], resolution.columns) !== cursor.fingerprint) {
+        warnings.push(`${label}: row ${lastSynced}, the last row synced before, has changed (rows were deleted or inserted above it). Incremental mode cannot tell which rows are new, so the tab is read from the top.`);
+        consumed = 0;
       }
     }
-    const headerValues = valueRanges[0]?.values ?? [];
-    const headers = headerValues[0] ?? [];
-    const resolution = resolveColumns(
-      headers,
-      request.columns.map((column) => column.sourceColumn),
-      { label, tabTitle: sheet.title, headerRow, columnCount: sheet.columnCount },
-    );
-    warnings.push(...resolution.warnings);
-    if (consumed === 0 && options.prefetchKnownTabs) prefetch.remember(spreadsheetId, sheet.title, headerRow);
-    const firstRows = consumed === 0 ? headerValues.slice(1) : (valueRanges[1]?.values ?? []);
-    const columns = new Map<string, ColumnLocation>(resolution.columns.map((column) => [column.sourceColumn, column.location]));
+    if (consumed === 0) {
+      const top = await readFromTop();
+      headers = top.headers;
+      firstRows = top.rows;
+      firstEnd = top.end;
+      resolution = columnsOf(headers);
+    }
+    warnings.push(...resolution!.warnings);
+    if (consumed === 0 && options.prefetchKnownTabs) prefetch.remember(spreadsheetId, request.tab.tabName, headerRow);
+    const dataStart = headerRow + 1 + consumed;
+    const span = mappedSpan(resolution!.columns);
+    const resolved = resolution!;
+    const firstEndRow = firstEnd!;
+    const columns = new Map<string, ColumnLocation>(resolved.columns.map((column) => [column.sourceColumn, column.location]));
 
-    let rows: typeof firstRows | undefined = firstRows;
+    let rows: unknown[][] | undefined = firstRows!;
     const reader: SourceReader = {
       label,
       columns,
@@ -228,12 +265,13 @@ export function googleSheets(options: GoogleSheetsOptions): GoogleSheetsStrategy
           sheetId: sheet.sheetId,
           headerRow,
           gridRowCount: sheet.rowCount,
-          gridColumnCount: sheet.columnCount,
-          windowRows,
-          columns: resolution.columns,
+          windowRows: rowsPerWindow(sizes, span.endColumn - span.startColumn + 1),
+          windowStartColumn: span.startColumn,
+          windowEndColumn: span.endColumn,
+          columns: resolved.columns,
           firstRows: plannedRows,
           firstRowNumber: dataStart,
-          nextRowNumber: firstEnd + 1,
+          nextRowNumber: firstEndRow + 1,
           batchSize: Math.max(1, request.batchSize),
           rowLimit: request.rowLimit,
           incremental,
@@ -260,10 +298,11 @@ export function googleSheets(options: GoogleSheetsOptions): GoogleSheetsStrategy
       } catch {
         return; // open() reports the missing id
       }
-      prefetch.plan(spreadsheetId, tabs.filter((tab) => tab.mode === 'full').map((tab) => ({ title: tab.tabName, headerRow: tab.headerRow })));
+      prefetch.plan(spreadsheetId, tabs.filter((tab) => tab.mode === 'full').map((tab) => ({ tabName: tab.tabName, headerRow: tab.headerRow })));
     },
     quotaBucket: resolveBucket,
     async dispose() {
+      prefetch.clear();
       cache?.clear(new SourceError('DISPOSED', formatMessage('google-sheets', 'The strategy was disposed while a read was starting.', 'Dispose the engine only after its syncs have finished.')));
     },
   };

@@ -107,6 +107,38 @@ function engineFor(spreadsheetId: string, partnersMode: 'full' | 'incremental' =
   return { engine, memory };
 }
 
+function threeTabs() {
+  return emulator.createSpreadsheet({
+    title: 'Staff',
+    sheets: ['A', 'B', 'C'].map((title) => ({ title, rows: [['Email', 'Name'], [`${title.toLowerCase()}@x`, title]] })),
+  });
+}
+
+/** Three tabs of one sheet into one entity, opened one at a time. */
+function threeTabEngine(spreadsheetId: string, sheets: Partial<GoogleSheetsOptions>) {
+  const memory = memoryStore({ tables: { staff: { columns: { email: 'text', name: 'text' }, uniqueKeys: ['email'] } } });
+  const { client } = emulatorClient(emulator);
+  const config = defineMapping<{ staff: { email: unknown; name: unknown } }>({
+    dataSources: [
+      {
+        id: 'master-sheet',
+        name: 'Staff',
+        type: 'google_sheet',
+        connectorConfig: { spreadsheetId },
+        tabs: ['A', 'B', 'C'].map((title) => ({ id: `tab-${title}`, tabName: title, entity: 'staff' as const, columns: { Email: { field: 'email', key: true }, Name: { field: 'name' } } })),
+      },
+    ],
+  });
+  const engine = createSyncEngine({
+    store: memory,
+    strategies: [googleSheets({ client, quota: false, retry: { minTimeout: 1, maxTimeout: 5 }, ...sheets })],
+    config,
+    concurrency: 1,
+  });
+  engines.push(engine);
+  return { engine, memory };
+}
+
 describe('googleSheets with the engine', () => {
   it('syncDataSource - writes typed values, lineage with the sheet place, and cell errors with A1 addresses', async () => {
     const { spreadsheetId } = createSpreadsheet();
@@ -157,7 +189,8 @@ describe('googleSheets with the engine', () => {
     const second = await engine.syncTab('partners-tab');
     expect(second.stats).toMatchObject({ rowsProcessed: 1, rowsCreated: 1 });
     expect(memory.entities('partners').map((partner) => partner.partner_code).sort()).toEqual(['P-1', 'P-2', 'P-4']);
-    expect(emulator.requests.find((request) => request.method === 'values.batchGet')?.ranges).toEqual(['Partners!A1:Z1', 'Partners!A5:Z1000']);
+    // The last synced row (4) is read again, to check no row moved above it.
+    expect(emulator.requests.find((request) => request.method === 'values.batchGet')?.ranges).toEqual(['Partners!A1:Z1', 'Partners!A4:Z1000']);
   });
 
   it('syncDataSource - tabs opened one after another share one metadata request and one batchGet (prepare hint)', async () => {
@@ -185,5 +218,44 @@ describe('googleSheets with the engine', () => {
     expect(emulator.requests.map((request) => request.method)).toEqual(['values.batchGet']);
     expect([...(emulator.requests[0]?.ranges ?? [])].sort()).toEqual(['Partners!A1:Z1000', 'Staff!A1:Z1000']);
     expect(staff.stats).toMatchObject({ rowsUpdated: 1 });
+  });
+  // Bug: the deleted-rows check compared the cursor with the grid size, which stays put; shifted rows were skipped silently.
+  it('syncTab - incremental: after 2 data rows are deleted and 2 appended, the next run loses no row', async () => {
+    const { spreadsheetId } = createSpreadsheet();
+    const { engine, memory } = engineFor(spreadsheetId, 'incremental');
+    await engine.syncTab('partners-tab');
+    emulator.deleteRows(spreadsheetId, 'Partners', 2, 2);
+    emulator.appendRows(spreadsheetId, 'Partners', [
+      ['P-4', 'Umbrella', 10, true],
+      ['P-5', 'Hooli', 20, false],
+    ]);
+    const second = await engine.syncTab('partners-tab');
+    expect(memory.entities('partners').map((partner) => partner.partner_code).sort()).toEqual(['P-1', 'P-2', 'P-4', 'P-5']);
+    expect(second.warnings).toEqual([expect.stringContaining('rows were deleted or inserted above it')]);
+    // The run after it reads only what is appended again.
+    emulator.appendRows(spreadsheetId, 'Partners', [['P-6', 'Vandelay', 30, true]]);
+    const third = await engine.syncTab('partners-tab');
+    expect(third.stats).toMatchObject({ rowsProcessed: 1, rowsCreated: 1 });
+    expect(third.warnings).toEqual([]);
+  });
+
+  // Bug: windows fetched ahead for prepare() expired with metadataTtlMs, so a slow first tab made later tabs read again.
+  it('syncDataSource - 3 tabs, concurrency 1, metadata expired between opens: still 1 metadata request and 1 batchGet', async () => {
+    const { spreadsheetId } = threeTabs();
+    const { engine, memory } = threeTabEngine(spreadsheetId, { metadataTtlMs: 0 });
+    const results = await engine.syncDataSource('master-sheet');
+    expect(results.map((result) => result.success)).toEqual([true, true, true]);
+    expect(emulator.requests.map((request) => request.method)).toEqual(['spreadsheets.get', 'values.batchGet']);
+    expect([...(emulator.requests[1]?.ranges ?? [])].sort()).toEqual(['A!A1:Z1000', 'B!A1:Z1000', 'C!A1:Z1000']);
+    expect(memory.entities('staff').map((row) => row.email).sort()).toEqual(['a@x', 'b@x', 'c@x']);
+  });
+
+  it('syncDataSource - first windows past prefetchMaxCells are not fetched ahead; each such tab reads its own', async () => {
+    const { spreadsheetId } = threeTabs();
+    // One 1000 x 26 window is 26,026 cells: a cap of 30,000 holds one tab's window, not two.
+    const { engine } = threeTabEngine(spreadsheetId, { metadataTtlMs: 60_000, prefetchMaxCells: 30_000 });
+    await engine.syncDataSource('master-sheet');
+    const batchGets = emulator.requests.filter((request) => request.method === 'values.batchGet').map((request) => request.ranges);
+    expect(batchGets).toEqual([['A!A1:Z1000', 'B!A1:Z1000'], ['C!A1:Z1000']]);
   });
 });
