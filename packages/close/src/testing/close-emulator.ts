@@ -74,7 +74,7 @@ export interface CloseEmulator {
   /** Fails the next requests with a status (429s carry `Retry-After` when given). */
   failNext(failure: EmulatorFailure): void;
   createWebhook(input: { url: string; events: Array<{ object_type: string; action: string }> }): EmulatorWebhook;
-  /** POSTs an event to matching webhooks (or `url`), signed as Close signs. */
+  /** POSTs an event to matching webhooks (or `url`), signed as Close signs, stamped with the emulator clock. */
   deliver(event: EmulatorEvent | string, options?: { url?: string; signatureKey?: string; timestamp?: number }): Promise<Array<{ url: string; status: number; body: string }>>;
   /** Fixes the clock at a time (ISO string, Date or epoch ms). */
   setTime(time: string | number | Date): void;
@@ -266,7 +266,7 @@ export async function createCloseEmulator(options: CloseEmulatorOptions = {}): P
       const results: Array<{ url: string; status: number; body: string }> = [];
       for (const target of targets) {
         const rawBody = JSON.stringify({ subscription_id: target.id, event });
-        const timestamp = deliverOptions.timestamp ?? Math.floor(Date.now() / 1000);
+        const timestamp = deliverOptions.timestamp ?? Math.floor(now() / 1000);
         const signature = signCloseWebhook({ rawBody, signatureKey: deliverOptions.signatureKey ?? target.signature_key, timestamp });
         const response = await fetch(target.url, {
           method: 'POST',
