@@ -99,6 +99,7 @@ export function googleSheets(options: GoogleSheetsOptions): GoogleSheetsStrategy
   const credentials = options.auth ?? credentialsOfClient(client);
   const sizes: WindowSizes = { windowRows: options.windowRows ?? 10_000, windowCells: options.windowCells ?? 200_000 };
   let bucket: QuotaBucket | undefined;
+  let quotaWarning: string | undefined;
   let requester: SheetsRequester | undefined;
   let cache: SpreadsheetCache | undefined;
   // Tabs planned by `prepare` (syncDataSource) always come along, kept until their open takes
@@ -120,7 +121,15 @@ export function googleSheets(options: GoogleSheetsOptions): GoogleSheetsStrategy
       const key: { identity?: string; object?: object } = {};
       if (identity !== undefined) key.identity = identity;
       else key.object = typeof credentials === 'object' && credentials !== null ? credentials : client;
-      bucket = sharedQuotaBucket(key, quota ?? {});
+      const wanted = { requests: quota?.requests ?? 60, intervalMs: quota?.intervalMs ?? 60_000 };
+      bucket = sharedQuotaBucket(key, wanted);
+      if (bucket.requests !== wanted.requests || bucket.intervalMs !== wanted.intervalMs) {
+        // The first strategy on these credentials sized the shared budget; say so rather than
+        // silently running on someone else's numbers.
+        quotaWarning =
+          `Google Sheets quota: this strategy asks for ${wanted.requests} requests per ${wanted.intervalMs} ms, but another googleSheets() strategy on the same credentials already sized their shared budget at ${bucket.requests} per ${bucket.intervalMs} ms, which is used. ` +
+          'Give every strategy on these credentials the same quota option, or pass one createQuotaBucket() to all of them.';
+      }
     }
     return bucket;
   }
@@ -174,7 +183,7 @@ export function googleSheets(options: GoogleSheetsOptions): GoogleSheetsStrategy
         { details: { spreadsheetId, tab: sheet.title, headerRow } },
       );
     }
-    const warnings: string[] = [];
+    const warnings: string[] = quotaWarning ? [quotaWarning] : [];
     const columnsOf = (headers: ReadonlyArray<unknown>) =>
       resolveColumns(
         headers,

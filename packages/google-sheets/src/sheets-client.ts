@@ -137,8 +137,12 @@ export function sheetsClientFromAuth(auth: SheetsAuthClient, rootUrl: string = D
   };
 }
 
-/** The credentials object inside a googleapis client (`client.context._options.auth`), if it exposes one. */
+/**
+ * The credentials object of a googleapis client, if it exposes one: the client's own
+ * (`google.sheets({ auth })`: `client.context._options.auth`), else the one set for every API
+ * with `google.options({ auth })` (`client.context.google._options.auth`).
+ */
 export function credentialsOfClient(client: SheetsClient): unknown {
-  const context = (client as { context?: { _options?: { auth?: unknown } } }).context;
-  return context?._options?.auth;
+  const context = (client as { context?: { _options?: { auth?: unknown }; google?: { _options?: { auth?: unknown } } } }).context;
+  return context?._options?.auth ?? context?.google?._options?.auth;
 }

@@ -212,6 +212,35 @@ describe('quota', () => {
     expect(bucketOf(one.client).requests).toBe(7);
   });
 
+  // Bug: credentials set with google.options({ auth }) were not seen, so each client got its own bucket.
+  it('quota - credentials set with google.options({ auth }) identify the shared bucket', () => {
+    const token = uniqueToken();
+    const clientOf = () => {
+      const apis = new GoogleApis();
+      const auth = new apis.auth.OAuth2();
+      auth.setCredentials({ access_token: token });
+      apis.options({ auth });
+      return apis.sheets({ version: 'v4', rootUrl: emulator.url });
+    };
+    const bucketOf = (client: ReturnType<typeof clientOf>) => googleSheets({ client }).quotaBucket();
+    expect(bucketOf(clientOf())).toBe(bucketOf(clientOf()));
+  });
+
+  // Bug: a second strategy on the same credentials asking for another quota size silently ran on the first one's.
+  it('quota - a strategy asking for another quota size than the shared bucket has gets a warning on its readers', async () => {
+    const token = uniqueToken();
+    const first = googleSheets({ client: emulatorClient(emulator, token).client, quota: { requests: 7, intervalMs: 1000 } });
+    const second = googleSheets({ client: emulatorClient(emulator, token).client, quota: { requests: 9, intervalMs: 1000 } });
+    const request = () => readRequest({ spreadsheetId, tabName: 'Partners', columns: ['ID'] });
+    const firstReader = await first.open(request());
+    expect(firstReader.warnings).toEqual([]);
+    const secondReader = await second.open(request());
+    expect(second.quotaBucket()).toBe(first.quotaBucket());
+    expect(secondReader.warnings).toEqual([expect.stringContaining('asks for 9 requests per 1000 ms, but another googleSheets() strategy on the same credentials already sized their shared budget at 7 per 1000 ms')]);
+    await drain(firstReader);
+    await drain(secondReader);
+  });
+
   it('quota - the credential identity is a digest, never the token itself', () => {
     const auth = new google.auth.OAuth2();
     auth.setCredentials({ access_token: 'ya29.very-secret' });
