@@ -7,8 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FieldsyncError, emptyStats, stableUuid } from '@fieldsync/core';
-import { pgliteDriver, renderMigrations, type PGliteLike } from '@fieldsync/postgres';
-import { supabaseMigrationFileName, supabaseMigrationSql } from './migration-sql.js';
+import { migrate, pgliteDriver, renderMigrations, type PGliteLike } from '@fieldsync/postgres';
+import { migrateSupabase } from './migrate-supabase.js';
+import { renderSupabaseGrants, supabaseMigrationFileName, supabaseMigrationSql } from './migration-sql.js';
 import { supabaseStore } from './supabase-store.js';
 import { testClient } from './test-backends.js';
 import { startPostgrestEmulator, type PostgrestEmulator } from './testing/postgrest-emulator.js';
@@ -105,7 +106,7 @@ describe('grants on a database with the Supabase roles (PGlite)', () => {
 
   it('row-level security is on for every fieldsync table', async () => {
     const { rows } = await pglite.query<{ relname: string; relrowsecurity: boolean }>(
-      `select relname, relrowsecurity from pg_class where relnamespace = '${schema}'::regnamespace and relkind = 'r' and relname <> 'fieldsync_migrations'`,
+      `select relname, relrowsecurity from pg_class where relnamespace = '${schema}'::regnamespace and relkind = 'r'`,
     );
     expect(rows.length).toBe(9);
     for (const row of rows) expect(row, row.relname).toMatchObject({ relrowsecurity: true });
@@ -146,5 +147,78 @@ describe('grants on a database with the Supabase roles (PGlite)', () => {
       expect((error as FieldsyncError).details).toMatchObject({ code: '42501', status });
       expect((error as FieldsyncError).message).toContain('service-role key');
     }
+  });
+});
+
+const SUPABASE_ROLES = `
+  create role anon nologin;
+  create role authenticated nologin;
+  create role service_role nologin bypassrls;`;
+
+/** Supabase's default privileges on a schema: every API role may use what is created in it. */
+const supabaseDefaults = (schema: string) => `
+  create schema ${schema};
+  grant usage on schema ${schema} to anon, authenticated, service_role;
+  alter default privileges in schema ${schema} grant all on tables to anon, authenticated, service_role;
+  alter default privileges in schema ${schema} grant execute on functions to anon, authenticated, service_role;`;
+
+async function privileges(pglite: PGlite, schema: string) {
+  const functions = await pglite.query<{ name: string; anon: boolean; authenticated: boolean; service_role: boolean }>(`
+    select p.proname as name,
+           has_function_privilege('anon', p.oid, 'execute') as anon,
+           has_function_privilege('authenticated', p.oid, 'execute') as authenticated,
+           has_function_privilege('service_role', p.oid, 'execute') as service_role
+    from pg_proc p where p.pronamespace = '${schema}'::regnamespace and p.proname like 'fieldsync\\_%'`);
+  const tables = await pglite.query<{ relname: string; relrowsecurity: boolean; anon: boolean; authenticated: boolean }>(`
+    select relname, relrowsecurity,
+           has_table_privilege('anon', oid, 'select, insert, update, delete') as anon,
+           has_table_privilege('authenticated', oid, 'select, insert, update, delete') as authenticated
+    from pg_class where relnamespace = '${schema}'::regnamespace and relkind = 'r' order by relname`);
+  return { functions: functions.rows, tables: tables.rows };
+}
+
+describe('migrateSupabase on a database with the Supabase roles (PGlite)', () => {
+  let pglite: PGlite;
+  const schema = 'fieldsync';
+
+  beforeAll(async () => {
+    pglite = await PGlite.create();
+    await pglite.exec(SUPABASE_ROLES + supabaseDefaults(schema));
+    expect((await migrateSupabase(pgliteDriver({ pglite: pglite as unknown as PGliteLike }), { schema })).applied).toEqual(['001_tables', '002_functions']);
+  });
+
+  afterAll(async () => pglite?.close());
+
+  // Bug: fieldsync_migrations, made by migrate(), kept Supabase's default grants to anon and had no row-level security.
+  it('row-level security is on for every table, fieldsync_migrations too, and anon and authenticated have no privilege on it', async () => {
+    const { tables } = await privileges(pglite, schema);
+    expect(tables.map((table) => table.relname)).toContain('fieldsync_migrations');
+    expect(tables).toHaveLength(10);
+    for (const table of tables) expect(table, table.relname).toMatchObject({ relrowsecurity: true });
+    expect(tables.find((table) => table.relname === 'fieldsync_migrations')).toMatchObject({ anon: false, authenticated: false });
+  });
+
+  // Bug: an upgrade through migrate() re-created the functions with Supabase's default EXECUTE for anon until the grants ran again.
+  it('an upgrade that re-creates the functions leaves them callable by service_role only', async () => {
+    // A changed 002 (as after upgrading fieldsync) whose functions are created anew.
+    await pglite.exec(`
+      update ${schema}.fieldsync_migrations set checksum = 'older' where version = 2;
+      drop function ${schema}.fieldsync_apply_batch(jsonb);`);
+    const result = await migrateSupabase({ driver: pgliteDriver({ pglite: pglite as unknown as PGliteLike }), schema });
+    expect(result.applied).toEqual(['002_functions']);
+    const { functions } = await privileges(pglite, schema);
+    expect(functions.map((row) => row.name)).toContain('fieldsync_apply_batch');
+    for (const row of functions) expect(row, row.name).toMatchObject({ anon: false, authenticated: false, service_role: true });
+  });
+
+  it('(the hazard it closes) the same upgrade through plain migrate() leaves a re-created function callable by anon', async () => {
+    await pglite.exec(`
+      update ${schema}.fieldsync_migrations set checksum = 'older' where version = 2;
+      drop function ${schema}.fieldsync_apply_batch(jsonb);`);
+    await migrate(pgliteDriver({ pglite: pglite as unknown as PGliteLike }), { schema });
+    const { functions } = await privileges(pglite, schema);
+    expect(functions.find((row) => row.name === 'fieldsync_apply_batch')).toMatchObject({ anon: true });
+    await pglite.exec(await renderSupabaseGrants({ schema }));
+    expect((await privileges(pglite, schema)).functions.find((row) => row.name === 'fieldsync_apply_batch')).toMatchObject({ anon: false });
   });
 });

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigurationError, FieldsyncError, emptyStats, stableUuid, type ApplyBatch } from '@fieldsync/core';
+import type { SupabaseClientLike } from './rpc-caller.js';
 import { classifyRpcFailure } from './rpc-errors.js';
 import { supabaseStore } from './supabase-store.js';
 import { SERVICE_ROLE_KEY, testBackendKinds, testClient, type TestBackend } from './test-backends.js';
@@ -65,14 +67,19 @@ for (const kind of testBackendKinds()) {
       expect(error.message).toContain('Exposed schemas');
     });
 
-    it('applyBatch - a unique violation (409, 23505) is STORE_WRITE_FAILED and its message holds no row values', async () => {
+    // Bug: the error's cause was PostgREST's raw body, whose details carry row values ("Key (partner_code)=(...) already exists").
+    it('applyBatch - a unique violation (409, 23505) is STORE_WRITE_FAILED and no part of the error holds row values', async () => {
       const run = await backend.store.createRun({ dataSourceId: TAB, tabMappingId: TAB, trigger: 'manual', triggeredBy: null, dryRun: false, forceOverwrite: false });
-      await backend.store.applyBatch(creates(run.id, [{ partner_code: 'SECRET-CODE-1', brand_name: 'x' }]));
-      const error = await rejectionOf(backend.store.applyBatch(creates(run.id, [{ partner_code: 'SECRET-CODE-1', brand_name: 'y' }])));
+      await backend.store.applyBatch(creates(run.id, [{ partner_code: 'SECRET-CODE-1', brand_name: 'SECRET-BRAND-1' }]));
+      const error = await rejectionOf(backend.store.applyBatch(creates(run.id, [{ partner_code: 'SECRET-CODE-1', brand_name: 'SECRET-BRAND-2' }])));
       expect(error.code).toBe('STORE_WRITE_FAILED');
       expect(error.message).toContain('a unique constraint (23505)');
-      expect(`${error.message} ${JSON.stringify(error.details)}`).not.toContain('SECRET-CODE-1');
       expect(error.details).toMatchObject({ status: 409 });
+      expect(error.cause).toEqual({ code: '23505', hint: null });
+      const shown = inspect(error, { depth: 5 });
+      expect(shown).toContain('23505');
+      expect(shown).not.toContain('SECRET-CODE-1');
+      expect(shown).not.toContain('SECRET-BRAND');
     });
 
     it('applyBatch - a not-null violation (23502) is STORE_WRITE_FAILED and nothing of the batch is written', async () => {
@@ -100,6 +107,29 @@ for (const kind of testBackendKinds()) {
       expect(error.message).not.toContain(SERVICE_ROLE_KEY);
     });
 
+    // Bug: a statement timeout (57014) was reported as "Supabase is unavailable" and reads were retried.
+    it('any call - a statement timeout (57014) is not retried and says to lower batchSize or raise statement_timeout', async () => {
+      // Cancelled as statement_timeout cancels it (a real timeout cannot be had on PGlite).
+      await backend.sql(
+        `create or replace function "${backend.schema}".fieldsync_get_state(payload jsonb) returns jsonb language plpgsql as
+         $fn$ begin raise exception using errcode = '57014', message = 'canceling statement due to statement timeout'; end $fn$`,
+      );
+      const error = await rejectionOf(backend.store.getState(TAB));
+      expect(error.code).toBe('STORE_WRITE_FAILED');
+      expect(error.retryable).toBe(false);
+      expect(error.details).toMatchObject({ kind: 'statement-timeout', code: '57014', status: 500 });
+      expect(error.message).toContain('statement timeout');
+      expect(error.message).toContain("Lower the engine's batchSize");
+      expect(error.message).toContain('raise statement_timeout for the role');
+      expect(error.message).not.toContain('unavailable');
+      expect(backend.emulator.calls.filter((call) => call.functionName === 'fieldsync_get_state')).toHaveLength(1);
+    });
+
+    it.runIf(kind.supabaseRoles)('any call - the anon key is refused (the calls run as the key\'s role)', async () => {
+      const error = await rejectionOf(supabaseStore({ client: testClient(backend.emulator.url, 'anon-key'), schema: backend.schema }).getState(TAB));
+      expect(error.details).toMatchObject({ code: '42501', status: 401 });
+    });
+
     it('close - later calls reject with DISPOSED and held leases are released', async () => {
       const store = backend.otherStore();
       expect(await store.tryLock('sync:x')).not.toBeNull();
@@ -120,6 +150,20 @@ describe('supabaseStore options', () => {
       expect((error as ConfigurationError).issues.map((issue) => issue.path)).toEqual(['client', 'schema', 'entitySchema']);
     }
   });
+
+  // Bug: the schema option was quietly ignored for a client without .schema(), so every call went to the client's own schema.
+  it('rejects the schema option for a client without .schema()', () => {
+    const client = testClient('http://127.0.0.1:9');
+    const withoutSchema = { rpc: client.rpc.bind(client) } as unknown as SupabaseClientLike;
+    try {
+      supabaseStore({ client: withoutSchema, schema: 'sync_data' });
+      expect.fail('expected a configuration error');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect((error as ConfigurationError).issues).toEqual([{ path: 'schema', message: expect.stringContaining('upgrade @supabase/supabase-js, or drop the schema option') }]);
+    }
+    expect(supabaseStore({ client: withoutSchema }).schema).toBe('public');
+  });
 });
 
 describe('classifyRpcFailure', () => {
@@ -129,6 +173,7 @@ describe('classifyRpcFailure', () => {
     [502, null, 'unavailable'],
     [500, { code: '40001' }, 'unavailable'],
     [500, { code: 'XX000' }, 'other'],
+    [500, { code: '57014' }, 'statement-timeout'],
     [404, { code: 'PGRST202' }, 'function-missing'],
     [406, { code: 'PGRST106' }, 'schema-not-exposed'],
     [401, { code: '42501' }, 'permission-denied'],

@@ -1,6 +1,9 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FieldsyncError, emptyStats, stableUuid, type ApplyBatch, type Store } from '@fieldsync/core';
-import { SERVICE_ROLE_KEY, testBackendKinds, type TestBackend } from './test-backends.js';
+import { ConfigurationError } from '@fieldsync/core';
+import { supabaseStore } from './supabase-store.js';
+import { SERVICE_ROLE_KEY, testBackendKinds, testClient, type TestBackend } from './test-backends.js';
+import { startPostgrestEmulator } from './testing/postgrest-emulator.js';
 
 const TAB = stableUuid('faults-tab');
 const SOURCE = stableUuid('faults-source');
@@ -127,6 +130,49 @@ for (const kind of testBackendKinds()) {
       expect(callsOf('fieldsync_resolve_conflict')).toBe(1);
     });
 
+    // Bug: finish_run (a plain update to fixed values, safe to replay) was not retried, so one 503 failed the end of a run.
+    it('finishRun and failStaleRuns - 503 answers are retried (they set fixed values, so a replay is harmless)', async () => {
+      const run = await newRun();
+      await store.applyBatch(batch(run.id, ['A']));
+      backend.emulator.fail({ kind: 'status', status: 503, functionName: 'fieldsync_finish_run' });
+      const stats = { ...emptyStats(), rowsProcessed: 1, rowsCreated: 1, lineageCount: 1 };
+      const finished = await store.finishRun(run.id, { status: 'completed', stats, errors: [], warnings: [] });
+      expect(finished).toMatchObject({ id: run.id, status: 'completed', rowsCreated: 1 });
+      expect(callsOf('fieldsync_finish_run')).toBe(2);
+      // A replay after a committed call whose answer was lost ends the same.
+      backend.emulator.fail({ kind: 'commit-and-drop', functionName: 'fieldsync_finish_run' });
+      expect(await store.finishRun(run.id, { status: 'completed', stats, errors: [], warnings: [] })).toMatchObject({ status: 'completed', rowsCreated: 1 });
+      expect(callsOf('fieldsync_finish_run')).toBe(4);
+
+      await newRun();
+      backend.emulator.fail({ kind: 'status', status: 503, functionName: 'fieldsync_fail_stale_runs' });
+      expect(await store.failStaleRuns({ staleAfterMs: 0, tabMappingId: TAB })).toBe(1);
+      expect(callsOf('fieldsync_fail_stale_runs')).toBe(2);
+    });
+
+    // Atomicity of fieldsync_apply_batch itself, over RPC: the entity inserts succeed, then a later statement of the function fails.
+    it.each([
+      ['a lineage row', { lineageSourceId: 'not-a-uuid' }],
+      ['a conflict row', { conflictSourceId: 'not-a-uuid' }],
+    ])('applyBatch - when %s fails after the entities were inserted, nothing of the batch is kept', async (_what, bad) => {
+      const run = await newRun();
+      await store.applyBatch(batch(run.id, ['A']));
+      const codes = ['B', 'C'];
+      const failing = batch(run.id, codes, {
+        lineage: batch(run.id, codes).lineage.map((line) => ({ ...line, sourceId: bad.lineageSourceId ?? SOURCE })),
+        conflicts: bad.conflictSourceId
+          ? [{ entityType: 'partners', entityId: null, entityKey: 'B', fieldName: 'brand_name', currentValue: 'Brand B', losingValue: 'Other', losingSourceId: bad.conflictSourceId, losingSourceRef: null, winningSourceId: SOURCE, reason: 'lower_priority', syncRunId: run.id }]
+          : [],
+      });
+      const error = await rejectionOf(store.applyBatch(failing));
+      expect(error.code).toBe('STORE_WRITE_FAILED');
+      expect(error.details).toMatchObject({ code: '22P02', kind: 'invalid-value' });
+      expect(await counts()).toEqual({ partners: 1, lineage: 1 });
+      expect(await backend.sql(`select count(*)::int as count from "${backend.schema}".fieldsync_conflicts`)).toEqual([{ count: 0 }]);
+      expect(await store.getRun(run.id)).toMatchObject({ rowsCreated: 1, lineageCount: 1 });
+      expect(await store.getState(TAB)).toEqual({ after: 'A' });
+    });
+
     it('tryLock - a dropped answer is retried with the same holder, so the lock is still taken once', async () => {
       backend.emulator.fail({ kind: 'commit-and-drop', functionName: 'fieldsync_try_lock' });
       const lock = await store.tryLock('sync:tab');
@@ -135,6 +181,82 @@ for (const kind of testBackendKinds()) {
       expect(await backend.otherStore().tryLock('sync:tab')).toBeNull();
       await lock?.release();
       expect(await backend.sql(`select * from "${backend.schema}".fieldsync_locks`)).toEqual([]);
+    });
+
+    // The tab lock key the engine takes (core's runTab).
+    const TAB_LOCK = `fieldsync:tab:${TAB}`;
+    const newRun = (on: Store = store) => on.createRun({ dataSourceId: SOURCE, tabMappingId: TAB, trigger: 'manual', triggeredBy: null, dryRun: false, forceOverwrite: false });
+    /** What applyBatch of a batch with nothing to write answers: 'accepted' or the error code (nothing is written either way). */
+    const emptyBatchOutcome = async (on: Store, runId: string) =>
+      on.applyBatch(batch(runId, [], { checkpoint: undefined, stats: emptyStats() })).then(
+        () => 'accepted',
+        (error: FieldsyncError) => error.code,
+      );
+
+    // Bug: a renewal answering acquired:false was ignored, so a store kept writing after another instance took the tab.
+    it('applyBatch - is refused with SYNC_LOCKED once another instance took the lapsed tab lease', async () => {
+      const first = backend.otherStore({ locks: { ttlMs: 60_000, renewEveryMs: 10 } });
+      const lock = await first.tryLock(TAB_LOCK);
+      expect(lock).not.toBeNull();
+      const run = await newRun(first);
+      expect((await first.applyBatch(batch(run.id, ['A']))).created).toBe(1);
+      // Renewals stall (every one answers 503) and the lease runs out under the holder.
+      backend.emulator.fail({ kind: 'status', status: 503, count: 1_000_000, functionName: 'fieldsync_try_lock' });
+      await expect.poll(() => backend.emulator.calls.some((call) => call.functionName === 'fieldsync_try_lock' && call.status === 503), { timeout: 10_000, interval: 5 }).toBe(true);
+      await backend.sql(`update "${backend.schema}".fieldsync_locks set expires_at = now() - interval '1 second'`);
+      // Another instance (its own PostgREST, so the stall does not reach it) takes the tab.
+      const otherApi = await startPostgrestEmulator({ database: backend.driver, schemas: [backend.schema] });
+      try {
+        const second = supabaseStore({ client: testClient(otherApi.url), schema: backend.schema, entitySchema: backend.schema });
+        expect(await second.tryLock(TAB_LOCK)).not.toBeNull();
+        // The first's renewals get through again and find another holder.
+        backend.emulator.reset();
+        await expect.poll(() => emptyBatchOutcome(first, run.id), { timeout: 10_000, interval: 5 }).toBe('SYNC_LOCKED');
+        const error = await rejectionOf(first.applyBatch(batch(run.id, ['B', 'C'])));
+        expect(error.code).toBe('SYNC_LOCKED');
+        expect(error.message).toContain('The lease on tab');
+        expect(error.message).toContain('another instance took the tab');
+        expect(callsOf('fieldsync_apply_batch')).toBe(0);
+        expect(await counts()).toEqual({ partners: 1, lineage: 1 });
+        // Releasing the lost lease leaves the new holder's row alone.
+        await lock?.release();
+        expect(await backend.sql(`select lock_key from "${backend.schema}".fieldsync_locks`)).toEqual([{ lock_key: TAB_LOCK }]);
+        await second.close?.();
+      } finally {
+        await otherApi.close();
+      }
+    });
+
+    // Bug: renewals failing for longer than ttlMs went unnoticed, and the store kept writing on a lease that had run out.
+    it('applyBatch - is refused with SYNC_LOCKED once no renewal succeeded within ttlMs', async () => {
+      const first = backend.otherStore({ locks: { ttlMs: 200, renewEveryMs: 20 } });
+      const run = await newRun(first);
+      const lock = await first.tryLock(TAB_LOCK);
+      expect(lock).not.toBeNull();
+      expect(await emptyBatchOutcome(first, run.id)).toBe('accepted');
+      // Every renewal is lost on the way (connection dropped): the lease runs out.
+      backend.emulator.fail({ kind: 'drop', count: 1_000_000, functionName: 'fieldsync_try_lock' });
+      await expect.poll(() => emptyBatchOutcome(first, run.id), { timeout: 10_000, interval: 5 }).toBe('SYNC_LOCKED');
+      expect((await rejectionOf(first.applyBatch(batch(run.id, ['A'])))).code).toBe('SYNC_LOCKED');
+      expect(callsOf('fieldsync_apply_batch')).toBe(0);
+      expect(await counts()).toEqual({ partners: 0, lineage: 0 });
+      await lock?.release();
+      backend.emulator.reset();
+      // The tab's next lock starts afresh.
+      const next = await first.tryLock(TAB_LOCK);
+      expect(next).not.toBeNull();
+      expect((await first.applyBatch(batch(run.id, ['A']))).created).toBe(1);
+      await next?.release();
+    });
+
+    it('locks - renewEveryMs at or above ttlMs is refused', () => {
+      try {
+        supabaseStore({ client: testClient(backend.emulator.url), schema: backend.schema, locks: { ttlMs: 1000, renewEveryMs: 1000 } });
+        expect.fail('expected a configuration error');
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigurationError);
+        expect((error as ConfigurationError).issues).toEqual([{ path: 'locks.renewEveryMs', message: expect.stringContaining('below locks.ttlMs') }]);
+      }
     });
 
     it('errors - never contain the API key', async () => {

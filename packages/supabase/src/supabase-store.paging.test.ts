@@ -87,6 +87,26 @@ for (const kind of testBackendKinds()) {
       expect(history.map((line) => line.newValue)).toEqual([8, 7, 6, 5, 4, 3, 2, 1]);
     });
 
+    // Bug: with maxRowsPerCall above the functions' own cap of 1,000 rows, the first 1,000-row page looked short and reading stopped there.
+    it('fieldHistory - maxRowsPerCall above 1,000 (a raised db-max-rows) still reads the whole limit', async () => {
+      const raised = await kind.create({ emulator: { maxRows: 5000 }, store: { maxRowsPerCall: 5000 } });
+      try {
+        const entityId = stableUuid('paging-entity-3');
+        await raised.sql(
+          `insert into "${raised.schema}".field_lineage (entity_type, entity_id, field_name, source_type, new_value, changed_at)
+           select 'partners', $1::uuid, 'brand_name', 'google_sheet', to_jsonb(n), timestamptz '2026-01-01' + n * interval '1 second' from generate_series(1, 3500) n`,
+          [entityId],
+        );
+        const history = await raised.store.fieldHistory({ entityType: 'partners', entityId, fieldName: 'brand_name', limit: 3000 });
+        expect(history).toHaveLength(3000);
+        expect(history[0]!.newValue).toBe(3500);
+        expect(history.at(-1)!.newValue).toBe(501);
+        expect(new Set(history.map((line) => line.id)).size).toBe(3000);
+      } finally {
+        await raised.cleanup();
+      }
+    });
+
     it('fieldHistory - never returns a row twice, whatever the function does with the cursor', async () => {
       const store = backend.otherStore({ maxRowsPerCall: 3 });
       const entityId = stableUuid('paging-entity-2');

@@ -28,6 +28,13 @@ describe('startPostgrestEmulator', () => {
       create function ${schema}.fieldsync_insert(payload jsonb) returns jsonb language sql as
         $$ insert into ${schema}.items (id, label) values ((payload->>'id')::int, payload->>'label') returning to_jsonb(items) $$;
       create function ${schema}.helper_outside(payload jsonb) returns jsonb language sql as $$ select '1'::jsonb $$;
+      -- A STABLE function whose volatile helper writes: allowed by Postgres, refused in PostgREST's read-only transaction.
+      create function ${schema}.helper_write(id int) returns jsonb language sql as
+        $$ insert into ${schema}.items (id, label) values (id, 'written') returning to_jsonb(items) $$;
+      create function ${schema}.fieldsync_stable_writer(payload jsonb) returns jsonb language sql stable as
+        $$ select ${schema}.helper_write((payload->>'id')::int) $$;
+      create function ${schema}.fieldsync_stable_count(payload jsonb) returns jsonb language sql stable as
+        $$ select to_jsonb(count(*)) from ${schema}.items $$;
     `);
     emulator = await startPostgrestEmulator({ database, schemas: [schema, 'public'], maxRows: 3 });
   });
@@ -108,6 +115,16 @@ describe('startPostgrestEmulator', () => {
     const dropped = await client().rpc('fieldsync_insert', { payload: { id: 11, label: 'eleven' } });
     expect(dropped.status).toBe(0);
     expect((await pglite.query(`select id from ${schema}.items where id in (10, 11) order by id`)).rows).toEqual([{ id: 10 }]);
+  });
+
+  // Bug: the emulator ran STABLE functions read-write, so a STABLE function that writes worked here and fails on PostgREST.
+  it('rpc - runs a STABLE function in a read-only transaction, as PostgREST does', async () => {
+    expect(await client().rpc('fieldsync_stable_count', { payload: {} })).toMatchObject({ status: 200, error: null });
+    const refused = await client().rpc('fieldsync_stable_writer', { payload: { id: 500 } });
+    expect(refused).toMatchObject({ status: 405, error: { code: '25006' } });
+    expect((await pglite.query(`select id from ${schema}.items where id = 500`)).rows).toEqual([]);
+    // The same write from a volatile function goes through.
+    expect(await client().rpc('fieldsync_insert', { payload: { id: 500, label: 'volatile' } })).toMatchObject({ status: 200 });
   });
 
   it('rpc - caps results at maxRows, for set-returning functions and top-level arrays', async () => {
