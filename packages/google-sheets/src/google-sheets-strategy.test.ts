@@ -69,7 +69,7 @@ describe('open and read', () => {
     expect(emulator.requests.map((request) => request.method)).toEqual(['spreadsheets.get', 'values.batchGet']);
     expect(emulator.requests[1]?.ranges).toEqual(['Partners!A1:Z1000', 'Staff!A1:Z1000', "'Class Data'!A1:Z1000"]);
     expect(emulator.requests[0]?.params.fields).toBe(
-      'spreadsheetId,properties(title,locale,timeZone),sheets(properties(sheetId,title,index,hidden,gridProperties(rowCount,columnCount)))',
+      'spreadsheetId,properties(title,locale,timeZone),sheets(properties(sheetId,title,index,hidden,sheetType,gridProperties(rowCount,columnCount)))',
     );
     expect(emulator.requests[1]?.params).toMatchObject({ valueRenderOption: 'UNFORMATTED_VALUE', dateTimeRenderOption: 'SERIAL_NUMBER', majorDimension: 'ROWS' });
   });
@@ -185,6 +185,16 @@ describe('headers', () => {
     expect(error.code).toBe('SOURCE_SCHEMA_MISMATCH');
     expect(error.message).toContain('Master Sheet > Partners: mapped column "Brand Name" is not in the header row (row 1) of tab "Partners". Headers found: A "Partner ID", B "Brand".');
     expect(error.details).toMatchObject({ tab: 'Partners', missingColumns: ['Brand Name'] });
+  });
+
+  // Bug: sheetType was not read, so a chart sheet was read as a 1000 x 26 grid and failed with a misleading 400.
+  it('headers - a chart sheet named as the tab is SOURCE_SCHEMA_MISMATCH saying it is a chart, with no values request', async () => {
+    const { spreadsheetId } = emulator.createSpreadsheet({ title: 'Master Sheet', sheets: [{ title: 'Partners', rows: [['ID'], ['p1']] }, { title: 'Revenue Chart', sheetType: 'OBJECT' }] });
+    const error = await rejectionOf(strategy().open(readRequest({ spreadsheetId, tabName: 'Revenue Chart', columns: ['ID'] })));
+    expect(error.code).toBe('SOURCE_SCHEMA_MISMATCH');
+    expect(error.message).toContain('Tab "Revenue Chart" of spreadsheet "Master Sheet"');
+    expect(error.message).toContain('is a chart sheet (sheetType OBJECT)');
+    expect(emulator.requests.map((request) => request.method)).toEqual(['spreadsheets.get']);
   });
 
   it('headers - a missing tab is SOURCE_NOT_FOUND listing the tabs', async () => {

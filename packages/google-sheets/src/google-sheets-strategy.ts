@@ -52,6 +52,17 @@ const PLANNED_WINDOW_TTL_MS = 10 * 60_000;
 
 function findSheet(metadata: SpreadsheetMetadata, tabName: string): SheetMetadata {
   const found = matchSheet(metadata, tabName);
+  if (found && found.sheetType !== 'GRID') {
+    throw new SourceError(
+      'SOURCE_SCHEMA_MISMATCH',
+      formatMessage(
+        'google-sheets',
+        `Tab "${found.title}" of spreadsheet "${metadata.title}" (${metadata.spreadsheetId}) is a chart sheet (sheetType ${found.sheetType}), not a grid of cells: it has no rows to read.`,
+        "Point the tab mapping's tabName at the tab that holds the chart's data.",
+      ),
+      { details: { spreadsheetId: metadata.spreadsheetId, tab: found.title, sheetType: found.sheetType } },
+    );
+  }
   if (found) return found;
   const tabs = metadata.sheets.map((sheet) => `"${sheet.title}"${sheet.hidden ? ' (hidden)' : ''}`).join(', ');
   throw new SourceError(

@@ -58,7 +58,7 @@ export function rowFingerprint(cells: ReadonlyArray<unknown> | undefined, column
 
 const normal = (text: string) => text.trim().replace(/\s+/g, ' ').toLowerCase();
 
-/** The sheet a tab mapping names: the exact title, else the one title equal case- and whitespace-insensitively. */
+/** The sheet a tab mapping names: the exact title, else the one title equal case- and whitespace-insensitively (chart sheets included). */
 export function matchSheet(metadata: SpreadsheetMetadata, tabName: string): SheetMetadata | undefined {
   const exact = metadata.sheets.find((sheet) => sheet.title === tabName);
   if (exact) return exact;

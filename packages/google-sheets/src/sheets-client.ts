@@ -41,6 +41,8 @@ export interface SpreadsheetResource {
       title?: string | null;
       index?: number | null;
       hidden?: boolean | null;
+      /** `GRID`, or `OBJECT` for a chart sheet (which has no grid properties). */
+      sheetType?: string | null;
       gridProperties?: { rowCount?: number | null; columnCount?: number | null } | null;
     } | null;
   }> | null;

@@ -41,8 +41,8 @@ export interface SheetsRequester {
   batchGet(spreadsheetId: string, ranges: string[], signal?: AbortSignal): Promise<BatchGetResource>;
 }
 
-/** The `fields` mask of the one metadata request: title, locale, time zone, and each sheet's id, title, visibility and grid size. */
-export const METADATA_FIELDS = 'spreadsheetId,properties(title,locale,timeZone),sheets(properties(sheetId,title,index,hidden,gridProperties(rowCount,columnCount)))';
+/** The `fields` mask of the one metadata request: title, locale, time zone, and each sheet's id, title, visibility, type (grid or chart) and grid size. */
+export const METADATA_FIELDS = 'spreadsheetId,properties(title,locale,timeZone),sheets(properties(sheetId,title,index,hidden,sheetType,gridProperties(rowCount,columnCount)))';
 
 /** The error of an aborted read: it never carries the client's error (whose config holds the token) as its cause. */
 function abortedError(spreadsheetId: string): FieldsyncError {

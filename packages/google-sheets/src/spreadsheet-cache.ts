@@ -18,6 +18,8 @@ export interface SheetMetadata {
   title: string;
   index: number;
   hidden: boolean;
+  /** `GRID`, or `OBJECT` for a chart sheet. */
+  sheetType: string;
   rowCount: number;
   columnCount: number;
 }
@@ -99,6 +101,7 @@ export function parseMetadata(spreadsheetId: string, data: SpreadsheetResource):
       title: properties.title,
       index: properties.index ?? position,
       hidden: properties.hidden === true,
+      sheetType: properties.sheetType ?? 'GRID',
       rowCount: properties.gridProperties?.rowCount ?? 1000,
       columnCount: properties.gridProperties?.columnCount ?? 26,
     };

@@ -139,7 +139,7 @@ export function createTabPrefetch(options: TabPrefetchOptions): TabPrefetch {
       let cells = keptCells;
       for (const [tabName, { headerRow, planned: isPlanned }] of candidates) {
         const sheet = matchSheet(metadata, tabName);
-        if (!sheet || sheet.title === sheetTitle || busy?.has(normal(tabName)) || headerRow > sheet.rowCount) continue;
+        if (!sheet || sheet.sheetType !== 'GRID' || sheet.title === sheetTitle || busy?.has(normal(tabName)) || headerRow > sheet.rowCount) continue;
         if (kept.has(keyOf(spreadsheetId, tabName, headerRow))) continue;
         const window = firstWindow(sheet, headerRow, options.sizes);
         // Memory stays bounded: a tab that would take the kept windows past the cap reads its own window when it opens.

@@ -12,6 +12,8 @@ export interface SheetDefinition {
   /** Rows from row 1, as `Cell[][]`; `[]` or `null` cells are empty. */
   rows?: ReadonlyArray<ReadonlyArray<Cell>>;
   hidden?: boolean;
+  /** `'OBJECT'` makes a chart sheet: no grid properties, and value reads of it fail. @default 'GRID' */
+  sheetType?: 'GRID' | 'OBJECT';
   /** Grid rows. @default max(1000, rows.length) */
   rowCount?: number;
   /** Grid columns. @default max(26, longest row) */
@@ -38,6 +40,7 @@ export interface EmulatedSheet {
   sheetId: number;
   title: string;
   hidden: boolean;
+  sheetType: 'GRID' | 'OBJECT';
   rowCount: number;
   columnCount: number;
   frozenRowCount?: number;
@@ -106,6 +109,7 @@ export function buildSheet(definition: SheetDefinition, index: number, timeZone:
     sheetId: definition.sheetId ?? (index === 0 ? 0 : randomSheetId()),
     title: definition.title,
     hidden: definition.hidden ?? false,
+    sheetType: definition.sheetType ?? 'GRID',
     rowCount: definition.rowCount ?? Math.max(1000, rows.length),
     columnCount: definition.columnCount ?? Math.max(26, longest),
     cells: [],
@@ -136,7 +140,9 @@ export function spreadsheetResource(spreadsheet: EmulatedSpreadsheet): Record<st
     sheets: spreadsheet.sheets.map((sheet, index) => {
       const gridProperties: Record<string, number> = { rowCount: sheet.rowCount, columnCount: sheet.columnCount };
       if (sheet.frozenRowCount) gridProperties.frozenRowCount = sheet.frozenRowCount;
-      const properties: Record<string, unknown> = { sheetId: sheet.sheetId, title: sheet.title, index, sheetType: 'GRID', gridProperties };
+      // A chart sheet (OBJECT) has no grid properties.
+      const properties: Record<string, unknown> =
+        sheet.sheetType === 'GRID' ? { sheetId: sheet.sheetId, title: sheet.title, index, sheetType: 'GRID', gridProperties } : { sheetId: sheet.sheetId, title: sheet.title, index, sheetType: sheet.sheetType };
       // Google omits false values: `hidden` appears only when true.
       if (sheet.hidden) properties.hidden = true;
       return { properties };
@@ -162,7 +168,7 @@ export function resolveRange(spreadsheet: EmulatedSpreadsheet, spec: string): { 
   const unparsable = () => new EmulatedApiError(400, 'INVALID_ARGUMENT', `Unable to parse range: ${spec}`);
   if (!parsed) throw unparsable();
   const sheet = parsed.sheetTitle === undefined ? spreadsheet.sheets[0] : findSheet(spreadsheet, parsed.sheetTitle);
-  if (!sheet) throw unparsable();
+  if (!sheet || sheet.sheetType !== 'GRID') throw unparsable();
   const block = parsed.block ?? {};
   const startRow = block.startRow ?? 1;
   const startColumn = block.startColumn ?? 1;
