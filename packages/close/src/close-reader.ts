@@ -30,6 +30,8 @@ export interface CloseReaderOptions {
 
 /** Close refuses a `_limit` over 200. */
 const CLOSE_MAX_LIMIT = 200;
+/** Versions an unsorted list's partial checkpoints carry in `seen` at most (each batch stores them all). */
+const MAX_PARTIAL_SEEN = 5000;
 /** Listing restarts per run after a shift, before the run stops moving the cursor. */
 const MAX_RESTARTS = 20;
 
@@ -118,9 +120,12 @@ export function createCloseReader(options: CloseReaderOptions): SourceReader {
     let stoppedEarly = false;
     let rows: SourceRow[] = [];
     const checkpoint = (): { checkpoint?: JsonValue } => {
-      // Unsorted lists (contacts) can only move the cursor once everything was read.
-      if (!incremental || !sorted) return {};
-      return { checkpoint: tracker.checkpoint() };
+      if (!incremental) return {};
+      if (sorted) return { checkpoint: tracker.checkpoint() };
+      // Unsorted lists (contacts) only move the cursor once everything was read; until then each
+      // batch's checkpoint adds what it read to `seen`, so a failed run does not apply it twice.
+      const partial = tracker.partialCheckpoint(MAX_PARTIAL_SEEN);
+      return partial === undefined ? {} : { checkpoint: partial };
     };
 
     let startMinute = tracker.startMinute;
@@ -196,8 +201,9 @@ export function createCloseReader(options: CloseReaderOptions): SourceReader {
       }
       tracker.setDeletedSince(runStartedAt);
     }
-    // An unsorted list read only in part cannot move the cursor: older records may be unread.
-    const finalCheckpoint: { checkpoint?: JsonValue } = incremental && (sorted || !stoppedEarly) ? { checkpoint: tracker.checkpoint() } : {};
+    // An unsorted list read only in part cannot move the cursor (older records may be unread);
+    // its partial checkpoint only adds what was read to `seen`.
+    const finalCheckpoint: { checkpoint?: JsonValue } = incremental && (sorted || !stoppedEarly) ? { checkpoint: tracker.checkpoint() } : checkpoint();
     if (rows.length > 0 || deleted.length > 0 || finalCheckpoint.checkpoint !== undefined) {
       yield { rows, ...(deleted.length > 0 ? { deleted } : {}), ...finalCheckpoint };
     }

@@ -1,4 +1,4 @@
-import type { JsonValue } from '@fieldsync/core';
+import type { JsonValue, SourceBatch } from '@fieldsync/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseCloseTimestamp } from './close-dates.js';
 import { close } from './close-strategy.js';
@@ -248,6 +248,46 @@ describe('incremental - contacts (no server-side date filter)', () => {
     expect(await runner.run()).toEqual([c1]);
     expect(await runner.run()).toEqual([]);
     expectConverged(source, runner.ledger);
+  });
+});
+
+describe('incremental - contacts that fail part way', () => {
+  it('a contact run that fails part way does not apply the contacts it already yielded again', async () => {
+    // Bug: contact batches carried no checkpoint, so rows yielded before a failure (or an early stop) were applied again by the next run.
+    const source = (emulator = await createCloseEmulator());
+    source.setTime('2024-01-01T10:00:00.000Z');
+    const lead = source.addLead({ name: 'A', contacts: [{ name: 'c1' }, { name: 'c2' }, { name: 'c3' }] });
+    const contacts = (lead.contacts as Array<{ id: string }>).map((contact) => track(source, String(contact.id)));
+    let failAfter = Number.POSITIVE_INFINITY;
+    let contactPages = 0;
+    const strategyFetch: CloseOptions['fetch'] = async (input, init) => {
+      if (input.includes('/api/v1/contact/?') && ++contactPages > failAfter) throw new TypeError('fetch failed');
+      return fetch(input, init);
+    };
+    const strategy = close({ apiKey: source.apiKey, baseUrl: source.url, now: () => source.now().getTime(), pageSize: 1, maxRetries: 0, fetch: strategyFetch });
+    let state: JsonValue | null = null;
+    const applied: string[] = [];
+    const run = async () => {
+      const onBatch = (batch: SourceBatch) => {
+        applied.push(...batch.rows.map((row) => `${String(row.values.id)}@${String(row.values.date_updated)}`));
+        if (batch.checkpoint !== undefined) state = batch.checkpoint;
+      };
+      const outcome = await readTab(strategy, { tabName: 'contact', mode: 'incremental', columns: ['id', 'name', 'date_updated'], state, batchSize: 1, onBatch }).catch(() => null);
+      return outcome === null ? 'failed' : 'ok';
+    };
+    expect(await run()).toBe('ok');
+    source.setTime('2024-01-01T11:00:00.000Z');
+    for (const id of contacts) source.update(id, { name: 'edited' });
+    source.setTime('2024-01-01T11:05:00.000Z');
+    applied.length = 0;
+    contactPages = 0;
+    failAfter = 2;
+    expect(await run()).toBe('failed');
+    expect(applied.length).toBeGreaterThan(0);
+    failAfter = Number.POSITIVE_INFINITY;
+    expect(await run()).toBe('ok');
+    expect(new Set(applied).size).toBe(applied.length);
+    expect(applied).toHaveLength(3);
   });
 });
 

@@ -69,6 +69,12 @@ export interface IncrementalTracker {
   restartAt(minute: number): void;
   /** The cursor to store after the records accepted so far. */
   checkpoint(): JsonValue;
+  /**
+   * For an unsorted list read in part: the previous cursor, with every version read so far added
+   * to `seen`, so a run that stops or fails does not apply them again. Undefined on a first run
+   * (every record would be in `seen`) or once `seen` would hold more than `maxSeen` versions.
+   */
+  partialCheckpoint(maxSeen: number): JsonValue | undefined;
   /** Sets when the event log was read (epoch ms). */
   setDeletedSince(time: number): void;
   /** The previous `deletedSince` (epoch ms), or null when deletions were never read. */
@@ -170,6 +176,17 @@ export function createIncrementalTracker(cursor: CloseCursor | null, options: Tr
         dateUpdated: stored === null ? null : new Date(stored).toISOString(),
         seen: seenJson,
         deletedSince: deletedSince === null ? null : new Date(deletedSince).toISOString(),
+      };
+    },
+    partialCheckpoint(maxSeen) {
+      if (previousNewest === null || versions.size > maxSeen) return undefined;
+      const seenJson: Record<string, JsonValue> = {};
+      // Every version held is at or after startMinute: the next run meets them all again.
+      for (const [id, time] of versions) if (time !== null) seenJson[id] = new Date(time).toISOString();
+      return {
+        dateUpdated: new Date(previousNewest).toISOString(),
+        seen: seenJson,
+        deletedSince: previousDeletedSince === null ? null : new Date(previousDeletedSince).toISOString(),
       };
     },
     setDeletedSince(time) {

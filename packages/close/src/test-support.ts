@@ -17,6 +17,8 @@ export interface ReadTabOptions {
   batchSize?: number;
   rowLimit?: number;
   signal?: AbortSignal;
+  /** Sees each batch as it comes, also those before a failure. */
+  onBatch?: (batch: SourceBatch) => void;
 }
 
 /** Builds configs the way the engine would and reads every batch of one tab. */
@@ -47,7 +49,10 @@ export async function readTab(strategy: SyncStrategy, options: ReadTabOptions): 
     ...(options.rowLimit === undefined ? {} : { rowLimit: options.rowLimit }),
   });
   const batches: SourceBatch[] = [];
-  for await (const batch of reader.batches()) batches.push(batch);
+  for await (const batch of reader.batches()) {
+    options.onBatch?.(batch);
+    batches.push(batch);
+  }
   await reader.close?.();
   return { reader, batches };
 }
