@@ -151,7 +151,7 @@ for (const kind of testBackendKinds()) {
     });
 
     // Atomicity of fieldsync_apply_batch itself, over RPC: the entity inserts succeed, then a later statement of the function fails.
-    it.each([
+    it.each<[string, { lineageSourceId?: string; conflictSourceId?: string }]>([
       ['a lineage row', { lineageSourceId: 'not-a-uuid' }],
       ['a conflict row', { conflictSourceId: 'not-a-uuid' }],
     ])('applyBatch - when %s fails after the entities were inserted, nothing of the batch is kept', async (_what, bad) => {
