@@ -158,15 +158,27 @@ describe('headers', () => {
       title: 'Master Sheet',
       sheets: [{ title: 'Partners', rows: [['  Partner   ID ', 'Email', '', 'email', 'Notes'], ['p1', 'a@x.com', 'blank-col', 'b@x.com', 'n']] }],
     });
-    const reader = await strategy().open(readRequest({ spreadsheetId, tabName: 'Partners', columns: ['partner id', 'EMAIL', 'C', 'E'] }));
+    const reader = await strategy().open(readRequest({ spreadsheetId, tabName: 'Partners', columns: ['partner id', 'EMAIL', 'column:C', 'Column: e'] }));
     expect(reader.warnings).toEqual([
-      'Master Sheet > Partners: column C has a blank header (row 1); it can only be mapped by its letter.',
+      'Master Sheet > Partners: column C has a blank header (row 1); it can only be mapped by its letter (sourceColumn "column:C").',
       'Master Sheet > Partners: the header "Email" appears in columns B, D (row 1); mappings by name read column B.',
     ]);
-    expect(reader.columns.get('C')).toEqual({ label: 'C', letter: 'C' });
-    expect(reader.columns.get('E')).toEqual({ label: 'E (Notes)', letter: 'E' });
+    expect(reader.columns.get('column:C')).toEqual({ label: 'C', letter: 'C' });
+    expect(reader.columns.get('Column: e')).toEqual({ label: 'E (Notes)', letter: 'E' });
     const rows = (await drain(reader)).flatMap((batch) => batch.rows);
-    expect(rows[0]?.values).toEqual({ 'partner id': 'p1', EMAIL: 'a@x.com', C: 'blank-col', E: 'n' });
+    expect(rows[0]?.values).toEqual({ 'partner id': 'p1', EMAIL: 'a@x.com', 'column:C': 'blank-col', 'Column: e': 'n' });
+  });
+
+  // Bug: a mapped name of 1-3 capitals matching no header (a renamed "X" or "ID") was silently read as that column letter.
+  it('headers - a bare "X" or "ID" that matches no header is missing, never read as a column letter', async () => {
+    const { spreadsheetId } = emulator.createSpreadsheet({
+      title: 'Master Sheet',
+      sheets: [{ title: 'Points', columnCount: 300, rows: [['Name', 'X coord', 'Y coord'], ['a', 1, 2]] }],
+    });
+    const error = await rejectionOf(strategy().open(readRequest({ spreadsheetId, tabName: 'Points', columns: ['Name', 'X', 'ID'] })));
+    expect(error.code).toBe('SOURCE_SCHEMA_MISMATCH');
+    expect(error.details).toMatchObject({ missingColumns: ['X', 'ID'] });
+    expect(error.message).toContain('A bare "X", "ID" is a header name, never a column letter: to read a column by its letter, write sourceColumn "column:X".');
   });
 
   it('headers - a header row other than 1 is honoured and the rows above it are not data', async () => {

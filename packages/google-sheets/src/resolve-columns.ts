@@ -1,7 +1,12 @@
 /**
  * Matches mapped columns to a tab's header row: by header name (case- and whitespace-insensitive)
- * or by column letter (`B`). Blank and duplicate headers become warnings; a mapped column that
- * is not there is a fatal `SOURCE_SCHEMA_MISMATCH`, raised before any row is read.
+ * or, written explicitly as `column:B`, by column letter. Blank and duplicate headers become
+ * warnings; a mapped column that is not there is a fatal `SOURCE_SCHEMA_MISMATCH`, raised before
+ * any row is read.
+ *
+ * A bare `B` or `ID` is only ever a header name: when no header matches it, it is missing. It is
+ * never read as a column letter by fallback, since a renamed header `ID` would then silently read
+ * whatever is in column ID.
  */
 import { formatMessage, SourceError } from '@fieldsync/core';
 import type { ColumnLocation } from '@fieldsync/core';
@@ -37,15 +42,33 @@ export function normalizeHeader(header: unknown): string {
   return String(header).trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
+/** For missing names that look like column letters: how to read them by letter, explicitly. */
+function letterHint(missing: ReadonlyArray<string>, columnCount: number): string {
+  const letters = missing.filter((name) => {
+    if (!/^[A-Z]{1,3}$/.test(name)) return false;
+    const number = columnNumber(name);
+    return number !== undefined && number <= columnCount;
+  });
+  if (letters.length === 0) return '';
+  return ` A bare ${letters.map((name) => `"${name}"`).join(', ')} is a header name, never a column letter: to read a column by its letter, write sourceColumn "column:${letters[0]}".`;
+}
+
 function headerText(header: unknown): string {
   return header === null || header === undefined ? '' : String(header).trim();
+}
+
+/** `column:B` (any case, spaces allowed after the colon): an explicit column letter. */
+const LETTER_MAPPING = /^column:\s*([A-Za-z]{1,3})$/i;
+
+/** The column letter of an explicit letter mapping (`column:B` -> `B`), or undefined. */
+export function explicitColumnLetter(sourceColumn: string): string | undefined {
+  return LETTER_MAPPING.exec(sourceColumn.trim())?.[1]?.toUpperCase();
 }
 
 /**
  * Resolves each mapped `sourceColumn` against the header row.
  *
- * A header match wins over a letter; a `sourceColumn` of one to three capital letters that matches
- * no header is read as a column letter, if the grid has that column.
+ * A header match wins; `column:B` reads column B by its letter, if the grid has that column.
  */
 export function resolveColumns(headers: ReadonlyArray<unknown>, sourceColumns: ReadonlyArray<string>, tab: TabDescription): ColumnResolution {
   const warnings: string[] = [];
@@ -54,7 +77,7 @@ export function resolveColumns(headers: ReadonlyArray<unknown>, sourceColumns: R
   headers.forEach((header, index) => {
     const normal = normalizeHeader(header);
     if (normal === '') {
-      warnings.push(`${tab.label}: column ${columnLetter(index + 1)} has a blank header (row ${tab.headerRow}); it can only be mapped by its letter.`);
+      warnings.push(`${tab.label}: column ${columnLetter(index + 1)} has a blank header (row ${tab.headerRow}); it can only be mapped by its letter (sourceColumn "column:${columnLetter(index + 1)}").`);
       return;
     }
     const first = firstIndexByHeader.get(normal);
@@ -75,17 +98,18 @@ export function resolveColumns(headers: ReadonlyArray<unknown>, sourceColumns: R
   const missing: string[] = [];
   for (const sourceColumn of new Set(sourceColumns)) {
     let index = firstIndexByHeader.get(normalizeHeader(sourceColumn));
-    if (index === undefined && /^[A-Z]{1,3}$/.test(sourceColumn)) {
-      const number = columnNumber(sourceColumn);
+    const letter = index === undefined ? explicitColumnLetter(sourceColumn) : undefined;
+    if (letter !== undefined) {
+      const number = columnNumber(letter);
       if (number !== undefined && number <= tab.columnCount) index = number - 1;
     }
     if (index === undefined) {
       missing.push(sourceColumn);
       continue;
     }
-    const letter = columnLetter(index + 1);
+    const at = columnLetter(index + 1);
     const header = headerText(headers[index]);
-    columns.push({ sourceColumn, index, location: { label: header === '' ? letter : `${letter} (${header})`, letter } });
+    columns.push({ sourceColumn, index, location: { label: header === '' ? at : `${at} (${header})`, letter: at } });
   }
 
   if (missing.length > 0) {
@@ -98,7 +122,7 @@ export function resolveColumns(headers: ReadonlyArray<unknown>, sourceColumns: R
       formatMessage(
         'google-sheets',
         `${tab.label}: mapped column${missing.length > 1 ? 's' : ''} ${names} ${missing.length > 1 ? 'are' : 'is'} not in the header row (row ${tab.headerRow}) of tab "${tab.tabTitle}". Headers found: ${found.length > 0 ? found.join(', ') : 'none'}.`,
-        'If the column was renamed or moved, update the column mapping (sourceColumn takes a header name or a column letter such as "B"); if the header row is not row 1, set the tab mapping\'s headerRow.',
+        `If the column was renamed or moved, update the column mapping (sourceColumn takes a header name, or a column letter written as "column:B"); if the header row is not row 1, set the tab mapping's headerRow.${letterHint(missing, tab.columnCount)}`,
       ),
       { details: { tab: tab.tabTitle, missingColumns: missing, headers: headers.map(headerText), headerRow: tab.headerRow } },
     );
