@@ -54,6 +54,8 @@ const NETWORK_CODES: ReadonlySet<string> = new Set([
   'ENETUNREACH',
   'EHOSTUNREACH',
   'ENETDOWN',
+  // gaxios' code for a request past the client's `timeout` option.
+  'TimeoutError',
 ]);
 
 /** The errors of a status-less failure, outermost first (the error and its causes). */

@@ -75,6 +75,19 @@ describe('retries', () => {
     expect(emulator.requests.map((request) => request.status)).toEqual([200, 0, 200]);
   });
 
+  it('retry - a request past the client timeout is a network failure (retried, SOURCE_UNAVAILABLE), not an auth failure', async () => {
+    const auth = new google.auth.OAuth2();
+    auth.setCredentials({ access_token: uniqueToken() });
+    const client = google.sheets({ version: 'v4', auth, rootUrl: emulator.url, timeout: 20 });
+    emulator.setLatency(300);
+    const error = await rejectionOf(googleSheets({ client, quota: false, retry: { ...FAST_RETRY, retries: 1 } }).open(readRequest({ spreadsheetId, tabName: 'Partners', columns: ['ID'] })));
+    expect(error.code).toBe('SOURCE_UNAVAILABLE');
+    expect(error.message).toContain('(TimeoutError)');
+    expect(emulator.requestCount()).toBe(2);
+    // Let the emulator finish the abandoned requests, so they do not take the next test's injected failures.
+    await vi.waitFor(() => expect(emulator.requests.every((request) => request.status !== 0)).toBe(true), { timeout: 5000 });
+  });
+
   it('retry - exhausted retries of 429 fail with SOURCE_RATE_LIMITED after retries + 1 requests', async () => {
     emulator.failNext({ status: 429, count: 10 });
     const error = await rejectionOf(open({ retry: { ...FAST_RETRY, retries: 2 } }));
@@ -177,6 +190,8 @@ describe('abort', () => {
     expect(FieldsyncError.isInstance(error) && error.code).toBe('SYNC_ABORTED');
     expect(error.cause).toBeUndefined();
     expect(inspect(error, { depth: 20, showHidden: true })).not.toContain(token);
+    // Let the emulator finish the abandoned request before the next test.
+    await vi.waitFor(() => expect(emulator.requests.every((request) => request.status !== 0)).toBe(true), { timeout: 5000 });
   });
 });
 
