@@ -197,4 +197,8 @@ describe('close strategy - options', () => {
   it('refuses a pageSize over Close maximum of 200', () => {
     expect(() => close({ apiKey: 'k', pageSize: 201 })).toThrow(ConfigurationError);
   });
+
+  it('refuses a negative overlapSeconds', () => {
+    expect(() => close({ apiKey: 'k', overlapSeconds: -1 })).toThrow(/overlapSeconds/);
+  });
 });
