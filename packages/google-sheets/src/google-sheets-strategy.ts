@@ -251,7 +251,7 @@ export function googleSheets(options: GoogleSheetsOptions): GoogleSheetsStrategy
       resolution = columnsOf(headers);
       firstRows = check ? data.slice(1) : data;
       if (check && rowFingerprint(data[0], resolution.columns) !== cursor.fingerprint) {
-        warnings.push(`${label}: row ${lastSynced}, the last row synced before, has changed (rows were deleted or inserted above it). Incremental mode cannot tell which rows are new, so the tab is read from the top.`);
+        warnings.push(`${label}: row ${lastSynced}, the last row synced before, has changed (rows were deleted or inserted above it, it was edited, or the mapped columns changed). Incremental mode cannot tell which rows are new, so the tab is read from the top.`);
         consumed = 0;
       }
     }
