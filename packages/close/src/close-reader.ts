@@ -146,8 +146,8 @@ export function createCloseReader(options: CloseReaderOptions): SourceReader {
         if (records[0]?.id !== overlapId) {
           restarts += 1;
           // Endless churn: stop this run here rather than restart forever. Every row yielded so
-          // far is covered by its checkpoint; a sorted list's next run starts from there, an
-          // unsorted one (no checkpoint) reads the list again.
+          // far is covered by its checkpoint; a sorted list's next run goes on from there, an
+          // unsorted one reads the list again and skips what the partial checkpoint holds.
           if (restarts > MAX_RESTARTS) {
             stoppedEarly = true;
             break;
