@@ -3,10 +3,12 @@
  * `--rows N` (server rows, default 100000), `--pglite-rows N` (default 20000, 0 to skip),
  * `--naive-rows N` (rows the naive engine really writes, default 1000), `--batch-size N`
  * (engine batch size, default 500 as the engine's). The server is DATABASE_URL (skipped when unset).
- * Prints a table and writes JSON to bench/results/.
+ * `--sheets-rows N` (end-to-end Sheets case, default the same as --rows, 0 to skip) and
+ * `--only sheets` (skip the postgres cases). Prints tables and writes JSON to bench/results/.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { runPostgresBench, type BenchCase } from './postgres.js';
+import { runSheetsBench } from './sheets-e2e.js';
 
 function flag(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -20,12 +22,14 @@ const options = {
   naiveRows: flag('naive-rows', 1_000),
   batchSize: flag('batch-size', 500),
   databaseUrl: process.env.DATABASE_URL,
+  sheetsRows: flag('sheets-rows', flag('rows', 100_000)),
+  only: process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined,
 };
 
 const format = (each: BenchCase) =>
   `| ${each.target} | ${each.name} | ${each.rows.toLocaleString('en-US')} | ${(each.ms / 1000).toFixed(2)} s | ${Math.round(each.rows / (each.ms / 1000)).toLocaleString('en-US')} | ${each.entityRowsWritten ?? ''} | ${each.lineageRowsWritten ?? ''} | ${each.peakRssMb === undefined ? '' : `${Math.round(each.peakRssMb)} (${Math.round(each.baseRssMb ?? 0)} before)`} | ${each.note ?? (each.phases ? Object.entries(each.phases).map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(1)}`).join(', ') + ' s' : '')} |`;
 
-const { cases, checks } = await runPostgresBench(options);
+const { cases, checks } = options.only === 'sheets' ? { cases: [], checks: [] } : await runPostgresBench(options);
 const lines = [
   `postgres benchmark (batch size ${options.batchSize}, node ${process.version})`,
   '',
@@ -37,8 +41,29 @@ const lines = [
   '| --- | --- | --- | --- | --- |',
   ...checks.map((check) => `| ${check.target} | ${check.check} | ${check.value} | ${check.limit} | ${check.pass ? 'yes' : 'NO'} |`),
 ];
-console.log(lines.join('\n'));
+if (options.only !== 'sheets') console.log(lines.join('\n'));
 const directory = new URL('./results/', import.meta.url);
 await mkdir(directory, { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-await writeFile(new URL(`postgres-${stamp}.json`, directory), JSON.stringify({ options: { ...options, databaseUrl: options.databaseUrl ? 'set' : 'unset' }, cases, checks }, null, 2));
+if (options.only !== 'sheets') {
+  await writeFile(new URL(`postgres-${stamp}.json`, directory), JSON.stringify({ options: { ...options, databaseUrl: options.databaseUrl ? 'set' : 'unset' }, cases, checks }, null, 2));
+}
+
+if (options.databaseUrl && options.sheetsRows > 0) {
+  const sheets = await runSheetsBench({ rows: options.sheetsRows, batchSize: options.batchSize, databaseUrl: options.databaseUrl });
+  const seconds = (ms: number) => (ms / 1000).toFixed(2);
+  console.log(
+    [
+      '',
+      `end to end: Sheets API emulator -> googleapis -> fieldsync -> PostgreSQL server (batch size ${options.batchSize})`,
+      '',
+      '| case | rows | total s | fetch s | transform s | load s | reconcile s | write s | Sheets requests | rows written | lineage rows | peak RSS MB (before) |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      ...sheets.map(
+        (each) =>
+          `| ${each.name} | ${each.rows.toLocaleString('en-US')} | ${seconds(each.totalMs)} | ${seconds(each.fetchMs)} | ${seconds(each.transformMs)} | ${seconds(each.loadMs)} | ${seconds(each.reconcileMs)} | ${seconds(each.writeMs)} | ${each.sheetsRequests} | ${each.rowsWritten} | ${each.lineageRows} | ${Math.round(each.peakRssMb)} (${Math.round(each.baseRssMb)}) |`,
+      ),
+    ].join('\n'),
+  );
+  await writeFile(new URL(`sheets-e2e-${stamp}.json`, directory), JSON.stringify({ options: { rows: options.sheetsRows, batchSize: options.batchSize }, cases: sheets }, null, 2));
+}
