@@ -66,6 +66,10 @@ function numberOf(value: unknown): number | undefined {
  * (`true` and `"TRUE"`). Two texts are compared as text, so `"01234"` and `"1234"` differ.
  */
 export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a === 'string' && typeof b === 'string' && a.trim() === b.trim()) return true;
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  if (typeof a === 'number' && typeof b === 'number') return Number.isNaN(a) && Number.isNaN(b);
   if (canonicalValue(a) === canonicalValue(b)) return true;
   const aIsNumber = typeof a === 'number' || typeof a === 'bigint';
   const bIsNumber = typeof b === 'number' || typeof b === 'bigint';

@@ -156,8 +156,12 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
           rowsUnchanged: decided.unchanged,
           errorCount: transformed.errors.length + built.errors.length,
         };
-        if (!dryRun) {
-          const written = await timed('write', () => store.applyBatch({ ...built.batch, stats: delta, ...(sourceBatch.checkpoint !== undefined && sourceRows === sourceBatch.rows && { checkpoint: sourceBatch.checkpoint }) }));
+        const empty = built.batch.creates.length + built.batch.updates.length + built.batch.deletes.length + built.batch.lineage.length + built.batch.conflicts.length === 0;
+        const checkpoint = sourceBatch.checkpoint !== undefined && sourceRows === sourceBatch.rows;
+        // A batch with nothing to write and no cursor to move costs no round trip; finishRun
+        // stores the run's final counters.
+        if (!dryRun && (!empty || checkpoint)) {
+          const written = await timed('write', () => store.applyBatch({ ...built.batch, stats: delta, ...(checkpoint && { checkpoint: sourceBatch.checkpoint }) }));
           delta.conflictCount = written.conflicts;
         }
         addStats(stats, { ...delta, errorCount: 0 });

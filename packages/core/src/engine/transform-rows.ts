@@ -75,13 +75,21 @@ export function transformRows(plan: TabPlan, source: SourceContext, sourceRows: 
   const rows: IncomingRow[] = [];
   const errors: RowError[] = [];
   let skipped = 0;
-  const context = (column: PlannedColumn): TransformContext<Record<string, unknown>> => ({
-    options: column.options,
-    column: column.mapping.sourceColumn,
-    field: column.field,
-    ...(source.timeZone !== undefined && { timeZone: source.timeZone }),
-    ...(source.locale !== undefined && { locale: source.locale }),
-  });
+  const contexts = new Map<PlannedColumn, TransformContext<Record<string, unknown>>>();
+  const context = (column: PlannedColumn): TransformContext<Record<string, unknown>> => {
+    let made = contexts.get(column);
+    if (!made) {
+      made = {
+        options: column.options,
+        column: column.mapping.sourceColumn,
+        field: column.field,
+        ...(source.timeZone !== undefined && { timeZone: source.timeZone }),
+        ...(source.locale !== undefined && { locale: source.locale }),
+      };
+      contexts.set(column, made);
+    }
+    return made;
+  };
   const rowError = (row: SourceRow, column: string | undefined, message: string, severity: RowError['severity'], key?: string): RowError => {
     // Row errors sit under a run already labelled fieldsync; the scope prefix would be noise there.
     const error = message.replace(/\[fieldsync\] \[[^\]]+\] /g, '');

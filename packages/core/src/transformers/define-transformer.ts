@@ -32,6 +32,8 @@ type ParsedOptions<Options> = { ok: true; options: Options } | { ok: false; erro
 export function defineTransformer<Options>(definition: TransformerDefinition<Options>): Transformer<Options> {
   const { name, optionsSchema } = definition;
   const cache = new WeakMap<object, ParsedOptions<Options>>();
+  // The engine passes one context object per column for a whole batch: resolve it once.
+  const resolvedContexts = new WeakMap<object, TransformContext<Options>>();
 
   function parseOptions(raw: unknown): ParsedOptions<Options> {
     const input = raw === undefined || raw === null ? EMPTY_OPTIONS : raw;
@@ -61,8 +63,11 @@ export function defineTransformer<Options>(definition: TransformerDefinition<Opt
       try {
         const parsed = parseOptions(context?.options);
         if (!parsed.ok) return { ok: false, error: parsed.error, severity: 'error' };
-        const resolved: TransformContext<Options> =
-          context?.options === parsed.options ? context : { ...(context ?? { column: '', field: '' }), options: parsed.options };
+        let resolved: TransformContext<Options> | undefined = context ? resolvedContexts.get(context) : undefined;
+        if (!resolved || resolved.options !== parsed.options) {
+          resolved = context?.options === parsed.options ? context : { ...(context ?? { column: '', field: '' }), options: parsed.options };
+          if (context) resolvedContexts.set(context, resolved);
+        }
         if (isEmptyValue(value)) return definition.transformEmpty ? definition.transformEmpty(resolved) : { ok: true, value: null };
         return definition.transform(value, resolved);
       } catch (error) {

@@ -139,18 +139,22 @@ function isFieldValueSafe(value: unknown): boolean {
  * an `undefined` value becomes `null`.
  */
 export function runTransformer<Options>(transformer: Transformer<Options>, value: unknown, context: TransformContext<Options>): TransformResult {
-  const name = typeof transformer?.name === 'string' ? transformer.name : 'transformer';
-  const column = context?.column ? ` in column ${JSON.stringify(context.column)}` : '';
   let result: TransformResult;
   try {
     result = transformer.transform(value, context);
+    // The common case, checked first: building the messages below costs more than the transform.
+    if (result !== null && typeof result === 'object' && result.ok === true && result.value !== undefined && isFieldValueSafe(result.value)) return result;
   } catch (error) {
+    const name = typeof transformer?.name === 'string' ? transformer.name : 'transformer';
+    const column = context?.column ? ` in column ${JSON.stringify(context.column)}` : '';
     return {
       ok: false,
       error: formatMessage(name, `The transformer threw on ${describeValue(value)}${column}: ${describeError(error).message}`, 'Fix the transformer so it returns { ok: false, error } for bad input instead of throwing.'),
       severity: 'error',
     };
   }
+  const name = typeof transformer?.name === 'string' ? transformer.name : 'transformer';
+  const column = context?.column ? ` in column ${JSON.stringify(context.column)}` : '';
   const malformed = (problem: string): TransformResult => ({
     ok: false,
     error: formatMessage(name, `The transformer ${problem} for ${describeValue(value)}${column}.`, 'Return { ok: true, value } or { ok: false, error: "why" } from transform().'),
