@@ -139,7 +139,9 @@ $fn$;
 --   creates: [{ columns, rows: [{col: value}] }], updates: [{ columns, rows: [{id, col: value}] }],
 --   deletes: [{id}], lineage: { column: [value per row] } (columnar: a batch holds ~10 lineage rows
 --   per entity, and repeating 12 keys per row made the payload 1.7x larger), or the older array of
---   row objects, conflicts: [{...}], stats: {...}, checkpoint? }
+--   row objects, conflicts: [{...}], stats: {...}, checkpoint?, lock?: { key, holder } }
+-- With `lock` (the Supabase store's tab lease), the batch is written only while that holder's lease
+-- row is unexpired; otherwise it raises SQLSTATE FS001 (FIELDSYNC_LEASE_LOST) before any write.
 create or replace function "public".fieldsync_apply_batch(payload jsonb) returns jsonb
 language plpgsql as $fn$
 declare
@@ -167,6 +169,20 @@ declare
     when 'array' then jsonb_array_length(payload->'lineage')
     else 0 end;
 begin
+  -- The lease, checked in this transaction: a client-side check alone let a batch sent just before
+  -- the lease ran out commit after another instance took the tab. FOR SHARE makes a takeover's
+  -- update of the row wait for this batch's commit. (Payloads without `lock`, e.g. the Postgres
+  -- store's, which holds a session advisory lock instead, are not checked.)
+  if jsonb_typeof(payload->'lock') = 'object' then
+    perform 1 from "public"."fieldsync_locks" l
+    where l.lock_key = payload->'lock'->>'key' and l.holder = (payload->'lock'->>'holder')::uuid
+      and l.expires_at > clock_timestamp()
+    for share;
+    if not found then
+      raise exception using errcode = 'FS001', message = 'FIELDSYNC_LEASE_LOST',
+        hint = 'The tab''s lease expired or another holder has it: nothing of this batch was written.';
+    end if;
+  end if;
   -- A batch of unchanged rows only adds to the run's counters: progress that needs no fsync of its
   -- own (a crash loses at most these counts; finishRun writes the final ones durably).
   if jsonb_array_length(coalesce(payload->'creates', '[]'::jsonb)) = 0 and jsonb_array_length(coalesce(payload->'updates', '[]'::jsonb)) = 0
@@ -519,6 +535,7 @@ end
 $fn$;
 
 -- Lease locks (for stores without a database session, e.g. Supabase): { acquired, holder }.
+-- ttlMs defaults to 60000, as the Supabase store's locks.ttlMs does (which always sends it).
 create or replace function "public".fieldsync_try_lock(payload jsonb) returns jsonb
 language plpgsql as $fn$
 declare
@@ -526,7 +543,7 @@ declare
   acquired integer;
 begin
   insert into "public"."fieldsync_locks" as l (lock_key, holder, expires_at)
-  values (payload->>'key', holder, clock_timestamp() + make_interval(secs => coalesce((payload->>'ttlMs')::double precision, 600000) / 1000.0))
+  values (payload->>'key', holder, clock_timestamp() + make_interval(secs => coalesce((payload->>'ttlMs')::double precision, 60000) / 1000.0))
   on conflict (lock_key) do update set holder = excluded.holder, expires_at = excluded.expires_at
     where l.expires_at < clock_timestamp() or l.holder = excluded.holder;
   get diagnostics acquired = row_count;

@@ -24,6 +24,11 @@ export interface BatchPayload {
   conflicts: Array<Record<string, JsonValue>>;
   stats: Record<string, number>;
   checkpoint?: JsonValue;
+  /**
+   * A lease the batch may only be written under (the Supabase store's tab lock): the function
+   * raises SQLSTATE FS001 unless this holder's row is unexpired. The Postgres store sends none.
+   */
+  lock?: { key: string; holder: string };
 }
 
 /** The columns of lineage rows in a {@link BatchPayload}. */

@@ -13,6 +13,8 @@ export interface LeaseLockOptions {
 /** A held lease, which knows whether it may still be relied on. */
 export interface LeaseLock extends StoreLock {
   readonly key: string;
+  /** The holder id in the lease row; `fieldsync_apply_batch` checks it (payload `lock`) before writing. */
+  readonly holder: string;
   /**
    * False once the lease is lost: a renewal found another holder, or no renewal succeeded within
    * `ttlMs` of the last one sent (another instance may have taken it). Lost for good once false.
@@ -94,6 +96,7 @@ export async function tryLeaseLock(rpc: RpcCaller, key: string, options: LeaseLo
   timer.unref();
   return {
     key,
+    holder,
     held,
     async release() {
       if (released) return;

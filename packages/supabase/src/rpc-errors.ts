@@ -1,4 +1,4 @@
-import { StoreError, formatMessage } from '@fieldsync/core';
+import { StoreError, SyncLockedError, formatMessage } from '@fieldsync/core';
 
 /** The error supabase-js returns from `.rpc()`: PostgREST's body, or its own for a failed fetch (status 0). */
 export interface SupabaseRpcError {
@@ -19,6 +19,7 @@ export type RpcFailureKind =
   | 'schema-mismatch'
   | 'constraint'
   | 'invalid-value'
+  | 'lease-lost'
   | 'other';
 
 // Connection failures, an unloaded schema cache, resource exhaustion, shutdown, serialization.
@@ -26,10 +27,15 @@ const TRANSIENT_CODE = /^(PGRST00[0-3]|08...|53...|57P0.|40001|40P01)$/;
 // SQLSTATE classes that mean the statement itself is wrong, whatever the HTTP status.
 const STATEMENT_CODE = /^(22|23|42|P0|XX)/;
 
+/** The SQLSTATE fieldsync_apply_batch raises when the payload's lease is no longer this holder's. */
+const LEASE_LOST_CODE = 'FS001';
+
 /** Classifies an error answer by its HTTP status and PostgREST/SQLSTATE code. */
 export function classifyRpcFailure(status: number, error: SupabaseRpcError | null): RpcFailureKind {
   const code = error?.code ?? '';
   if (status === 0) return 'unavailable';
+  // fieldsync_apply_batch found the tab's lease expired or taken (raised before any write).
+  if (code === LEASE_LOST_CODE) return 'lease-lost';
   // Cancelled by statement_timeout: the same call would time out again, so it is not transient.
   if (code === '57014') return 'statement-timeout';
   if (code === 'PGRST202') return 'function-missing';
@@ -66,11 +72,12 @@ export interface RpcFailure {
 }
 
 /**
- * Turns a failed `.rpc()` answer into a {@link StoreError} whose message says the fix. Messages
- * name functions, schemas, constraints and SQLSTATEs, never row values (PostgREST's `details`
- * carries them) and never the API key.
+ * Turns a failed `.rpc()` answer into a {@link StoreError} whose message says the fix (or a
+ * {@link SyncLockedError}, code `SYNC_LOCKED`, when the database refused a batch because the tab's
+ * lease was lost: SQLSTATE FS001). Messages name functions, schemas, constraints and SQLSTATEs,
+ * never row values (PostgREST's `details` carries them) and never the API key.
  */
-export function toRpcStoreError(failure: RpcFailure): StoreError {
+export function toRpcStoreError(failure: RpcFailure): StoreError | SyncLockedError {
   const { functionName, schema, action, status, error } = failure;
   const code = error?.code ?? '';
   const kind = classifyRpcFailure(status, error);
@@ -80,6 +87,15 @@ export function toRpcStoreError(failure: RpcFailure): StoreError {
   const options = { cause: { code: code || null, hint: error?.hint ?? null }, details };
   const tag = code ? ` (${code})` : status ? ` (HTTP ${status})` : '';
   switch (kind) {
+    case 'lease-lost':
+      return new SyncLockedError(
+        formatMessage(
+          'supabase',
+          `Could not ${action}: the database refused it because this instance's lease on the tab was lost: it expired, or another instance took the tab${tag}. Nothing of this call was written.`,
+          'Let the other run finish, then sync again; if renewals fail, check that Supabase is reachable or raise locks.ttlMs.',
+        ),
+        options,
+      );
     case 'unavailable':
       return new StoreError(
         'STORE_UNAVAILABLE',

@@ -183,6 +183,8 @@ describe('classifyRpcFailure', () => {
     [409, { code: '23505' }, 'constraint'],
     [400, { code: '23502' }, 'constraint'],
     [400, { code: '22P02' }, 'invalid-value'],
+    [400, { code: 'FS001' }, 'lease-lost'],
+    [500, { code: 'FS001' }, 'lease-lost'],
   ] as const)('status %i with %j is %s', (status, error, kind) => {
     expect(classifyRpcFailure(status, error)).toBe(kind);
   });

@@ -249,6 +249,50 @@ for (const kind of testBackendKinds()) {
       await next?.release();
     });
 
+    // Bug: the lease was only checked client-side, so a batch sent just before the lease ran out could commit after another instance took the tab.
+    it.each([
+      ['expired', false],
+      ['another instance took over', true],
+    ] as const)('applyBatch - the database refuses a batch sent under a lease that %s (SYNC_LOCKED, nothing written)', async (_what, taken) => {
+      // No renewal during the test, so the client-side check still sees the lease as held: only the SQL check can refuse.
+      const first = backend.otherStore({ locks: { ttlMs: 60_000, renewEveryMs: 59_000 } });
+      const lock = await first.tryLock(TAB_LOCK);
+      expect(lock).not.toBeNull();
+      const run = await newRun(first);
+      expect((await first.applyBatch(batch(run.id, ['A']))).created).toBe(1);
+      const [sent] = backend.emulator.calls.filter((call) => call.functionName === 'fieldsync_apply_batch');
+      const [row] = await backend.sql<{ holder: string }>(`select holder::text as holder from "${backend.schema}".fieldsync_locks where lock_key = $1`, [TAB_LOCK]);
+      expect((sent?.body as { payload?: { lock?: unknown } } | undefined)?.payload?.lock).toEqual({ key: TAB_LOCK, holder: row?.holder });
+      // The lease runs out under the holder without its renewal noticing.
+      await backend.sql(`update "${backend.schema}".fieldsync_locks set expires_at = clock_timestamp() - interval '1 second'`);
+      let second: Store | undefined;
+      if (taken) {
+        second = backend.otherStore();
+        expect(await second.tryLock(TAB_LOCK)).not.toBeNull();
+      }
+      const error = await rejectionOf(first.applyBatch(batch(run.id, ['B', 'C'])));
+      expect(error.code).toBe('SYNC_LOCKED');
+      expect(error.details).toMatchObject({ code: 'FS001', kind: 'lease-lost', function: 'fieldsync_apply_batch' });
+      expect(error.message).toContain('another instance took the tab');
+      expect(error.message).toContain('Nothing of this call was written');
+      // The database refused it: the call was made, and none of the batch (entities, lineage, counters, cursor) was kept.
+      expect(callsOf('fieldsync_apply_batch')).toBe(2);
+      expect(await counts()).toEqual({ partners: 1, lineage: 1 });
+      expect(await first.getRun(run.id)).toMatchObject({ rowsCreated: 1, rowsProcessed: 1, lineageCount: 1 });
+      expect(await first.getState(TAB)).toEqual({ after: 'A' });
+      await lock?.release();
+      expect(await backend.sql(`select lock_key from "${backend.schema}".fieldsync_locks`)).toEqual(taken ? [{ lock_key: TAB_LOCK }] : []);
+      await second?.close?.();
+    });
+
+    it('applyBatch - a payload without a lock (no lease held) is written as before', async () => {
+      const run = await newRun();
+      expect((await store.applyBatch(batch(run.id, ['A']))).created).toBe(1);
+      const [sent] = backend.emulator.calls.filter((call) => call.functionName === 'fieldsync_apply_batch');
+      expect(sent?.body).toHaveProperty('payload');
+      expect((sent?.body as { payload: Record<string, unknown> }).payload).not.toHaveProperty('lock');
+    });
+
     it('locks - renewEveryMs at or above ttlMs is refused', () => {
       try {
         supabaseStore({ client: testClient(backend.emulator.url), schema: backend.schema, locks: { ttlMs: 1000, renewEveryMs: 1000 } });

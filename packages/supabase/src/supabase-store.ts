@@ -198,23 +198,30 @@ export function supabaseStore(options: SupabaseStoreOptions): SupabaseStore {
     async applyBatch(batch: ApplyBatch): Promise<ApplyResult> {
       if (closed) throw disposed();
       const lockKey = tabLockKey(batch.tabMappingId);
+      let tabLease: LeaseLock | undefined;
       for (const lock of heldLocks) {
-        if (lock.key === lockKey && !lock.held()) {
-          throw new SyncLockedError(
-            formatMessage(
-              'supabase',
-              `The lease on tab ${batch.tabMappingId} was lost: another instance took the tab (a renewal found another holder, or none succeeded within locks.ttlMs). This batch was not written.`,
-              'Let the other run finish, then sync again; if renewals fail, check that Supabase is reachable or raise locks.ttlMs.',
-            ),
-            { details: { tabMappingId: batch.tabMappingId, lockKey } },
-          );
+        if (lock.key !== lockKey) continue;
+        if (lock.held()) {
+          tabLease = lock;
+          continue;
         }
+        throw new SyncLockedError(
+          formatMessage(
+            'supabase',
+            `The lease on tab ${batch.tabMappingId} was lost: another instance took the tab (a renewal found another holder, or none succeeded within locks.ttlMs). This batch was not written.`,
+            'Let the other run finish, then sync again; if renewals fail, check that Supabase is reachable or raise locks.ttlMs.',
+          ),
+          { details: { tabMappingId: batch.tabMappingId, lockKey } },
+        );
       }
       const described = await requireEntity(batch.entity);
       checkIdentifier(batch.keyField, 'key field');
       for (const item of [...batch.creates, ...batch.updates]) for (const field of Object.keys(item.values)) checkIdentifier(field, 'field');
       const payload = toBatchPayload(batch, described, { entitySchema });
       if (isEmptyPayload(payload)) return { created: 0, updated: 0, deleted: 0, lineage: 0, conflicts: 0 };
+      // The function checks the lease in the batch's own transaction (SQLSTATE FS001 → SYNC_LOCKED):
+      // the check above cannot stop a batch sent just before the lease runs out from committing after it.
+      if (tabLease) payload.lock = { key: lockKey, holder: tabLease.holder };
       const result = await call<ApplyResult | null>('fieldsync_apply_batch', payload as unknown as Record<string, unknown>, `write a batch to ${batch.entity}`, false);
       if (!result) throw unexpectedAnswer('fieldsync_apply_batch');
       return { created: Number(result.created), updated: Number(result.updated), deleted: Number(result.deleted), lineage: Number(result.lineage), conflicts: Number(result.conflicts) };
