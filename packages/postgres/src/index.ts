@@ -15,3 +15,5 @@ export { conflictFromRow, lineageFromRow, runFromRow, encodeCursor, decodeCursor
 export { toStoreError, isConnectionError } from './store-errors.js';
 export { postgresConfigLoader } from './config-loader.js';
 export type { PostgresConfigLoaderOptions } from './config-loader.js';
+export { entitySchemaCache } from './entity-schemas.js';
+export type { EntitySchemaCacheOptions, StoreEntitySchema } from './entity-schemas.js';

@@ -19,7 +19,8 @@ import type {
 } from '@fieldsync/core';
 import { tryAdvisoryLock } from './advisory-locks.js';
 import { isEmptyPayload, toBatchPayload } from './batch-payload.js';
-import { fromColumnValue, toEntitySchema, type DescribedEntity } from './column-values.js';
+import { fromColumnValue, type DescribedEntity } from './column-values.js';
+import { entitySchemaCache } from './entity-schemas.js';
 import { migrate, resolveNames, type FieldsyncTableNames } from './migrate.js';
 import { createPgPool, pgDriver, type PgPoolLike } from './pg-driver.js';
 import { openPglite, pgliteDriver, type PGliteLike } from './pglite-driver.js';
@@ -101,7 +102,6 @@ export function postgresStore(options: PostgresStoreOptions = {}): PostgresStore
   checkOptions(options);
   const { schema, tables } = resolveNames({ ...(options.schema !== undefined && { schema: options.schema }), ...(options.tables && { tables: options.tables }) });
   const entitySchema = options.entitySchema ?? 'public';
-  const describedEntities = new Map<string, Promise<(EntitySchema & { idHasDefault: boolean }) | null>>();
   let opening: Promise<SqlDriver> | undefined;
   let closed = false;
 
@@ -132,32 +132,19 @@ export function postgresStore(options: PostgresStoreOptions = {}): PostgresStore
     }
   }
 
-  async function describe(entity: string): Promise<(EntitySchema & { idHasDefault: boolean }) | null> {
+  const entities = entitySchemaCache({
+    scope: 'postgres',
+    entitySchema,
+    describe: (entity) => callFunction<DescribedEntity | null>('fieldsync_describe_entity', { entitySchema, entity }, `describe table ${entity}`),
+  });
+  const describe = async (entity: string) => {
     checkIdentifier(entity, 'entity table');
-    let described = describedEntities.get(entity);
-    if (!described) {
-      described = callFunction<DescribedEntity | null>('fieldsync_describe_entity', { entitySchema, entity }, `describe table ${entity}`).then((result) => (result ? toEntitySchema(result) : null));
-      describedEntities.set(entity, described);
-      // A missing table may be created later: do not remember "missing", nor a failure.
-      described.then(
-        (result) => {
-          if (result === null) describedEntities.delete(entity);
-        },
-        () => describedEntities.delete(entity),
-      );
-    }
-    return described;
-  }
-
-  async function requireEntity(entity: string): Promise<EntitySchema & { idHasDefault: boolean }> {
-    const schemaOfEntity = await describe(entity);
-    if (!schemaOfEntity) {
-      throw new StoreError('STORE_SCHEMA_MISMATCH', formatMessage('postgres', `The entity table "${entitySchema}"."${entity}" does not exist.`, 'Create it (with an id primary key) or fix primaryEntity in the mapping.'), {
-        details: { table: entity },
-      });
-    }
-    return schemaOfEntity;
-  }
+    return entities.describe(entity);
+  };
+  const requireEntity = async (entity: string) => {
+    checkIdentifier(entity, 'entity table');
+    return entities.require(entity);
+  };
 
   async function page<T>(name: string, payload: Record<string, unknown>, action: string, map: (row: Record<string, unknown>) => T, cursorColumn: string): Promise<Page<T>> {
     let cursor: { at: string; id: string } | null;
@@ -181,7 +168,7 @@ export function postgresStore(options: PostgresStoreOptions = {}): PostgresStore
     entitySchema,
     driver: ready,
     callFunction,
-    forgetEntitySchemas: () => describedEntities.clear(),
+    forgetEntitySchemas: () => entities.forget(),
 
     async init() {
       await ready();

@@ -18,7 +18,7 @@ import type {
   Store,
   StoreLock,
 } from '@fieldsync/core';
-import { conflictFromRow, isEmptyPayload, lineageFromRow, runFromRow, toBatchPayload, toEntitySchema, type DescribedEntity } from '@fieldsync/postgres';
+import { conflictFromRow, isEmptyPayload, lineageFromRow, runFromRow, toBatchPayload, entitySchemaCache, type DescribedEntity } from '@fieldsync/postgres';
 import { DEFAULT_MAX_ROWS_PER_CALL, readAll, readPaged } from './history-pages.js';
 import { leaseOptionIssues, tryLeaseLock, type LeaseLock, type LeaseLockOptions } from './lease-lock.js';
 import { entitiesFromLoadAnswer } from './loaded-entities.js';
@@ -115,7 +115,6 @@ export function supabaseStore(options: SupabaseStoreOptions): SupabaseStore {
   const schema = options.schema ?? 'public';
   const entitySchema = options.entitySchema ?? 'public';
   const maxRowsPerCall = options.maxRowsPerCall ?? DEFAULT_MAX_ROWS_PER_CALL;
-  const describedEntities = new Map<string, Promise<(EntitySchema & { idHasDefault: boolean }) | null>>();
   const heldLocks = new Set<LeaseLock>();
   let closed = false;
 
@@ -126,32 +125,19 @@ export function supabaseStore(options: SupabaseStoreOptions): SupabaseStore {
     return rpc.call<Result>(functionName, payload, { action, idempotent });
   }
 
-  function describe(entity: string): Promise<(EntitySchema & { idHasDefault: boolean }) | null> {
+  const entities = entitySchemaCache({
+    scope: 'supabase',
+    entitySchema,
+    describe: (entity) => call<DescribedEntity | null>('fieldsync_describe_entity', { entitySchema, entity }, `describe table ${entity}`, true),
+  });
+  const describe = async (entity: string) => {
     checkIdentifier(entity, 'entity table');
-    let described = describedEntities.get(entity);
-    if (!described) {
-      described = call<DescribedEntity | null>('fieldsync_describe_entity', { entitySchema, entity }, `describe table ${entity}`, true).then((result) => (result ? toEntitySchema(result) : null));
-      describedEntities.set(entity, described);
-      // A missing table may be created later: do not remember "missing", nor a failure.
-      described.then(
-        (result) => {
-          if (result === null) describedEntities.delete(entity);
-        },
-        () => describedEntities.delete(entity),
-      );
-    }
-    return described;
-  }
-
-  async function requireEntity(entity: string): Promise<EntitySchema & { idHasDefault: boolean }> {
-    const described = await describe(entity);
-    if (!described) {
-      throw new StoreError('STORE_SCHEMA_MISMATCH', formatMessage('supabase', `The entity table "${entitySchema}"."${entity}" does not exist.`, 'Create it (with an id primary key) or fix primaryEntity in the mapping.'), {
-        details: { table: entity },
-      });
-    }
-    return described;
-  }
+    return entities.describe(entity);
+  };
+  const requireEntity = async (entity: string) => {
+    checkIdentifier(entity, 'entity table');
+    return entities.require(entity);
+  };
 
   function listed<T>(functionName: string, filters: Record<string, unknown>, query: { limit?: number; cursor?: string | null }, action: string, map: (row: Record<string, unknown>) => T, cursorColumn: string): Promise<Page<T>> {
     return readPaged({
@@ -172,7 +158,7 @@ export function supabaseStore(options: SupabaseStoreOptions): SupabaseStore {
     capabilities: { transactions: true, crossProcessLocks: true },
     schema,
     entitySchema,
-    forgetEntitySchemas: () => describedEntities.clear(),
+    forgetEntitySchemas: () => entities.forget(),
 
     async init() {
       // Fails early, with the migration fix, when the functions are missing or not exposed.
