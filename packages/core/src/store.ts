@@ -20,6 +20,11 @@ export interface ExistingEntity {
   values: EntityValues;
   /** Data source id (or null for the app or a person) that last wrote each field, from lineage. Only when `withOwners`. */
   owners?: Readonly<Record<string, string | null>>;
+  /**
+   * The entity row's version: an opaque text that changes whenever anyone writes the row
+   * (Postgres: `xmin` and `ctid`). Stores with {@link Store.loadFingerprints} must return it.
+   */
+  version?: string;
 }
 
 /** What {@link Store.loadEntities} reads. */
@@ -32,6 +37,32 @@ export interface LoadRequest {
   fields: ReadonlyArray<string>;
   /** Also return the last writer of each field in `fields` (needed when several sources share a field). */
   withOwners: boolean;
+}
+
+/**
+ * What a tab row looked like when a run last decided it: a hash of the row's raw source cells
+ * and of everything that shapes the decision (the mapping, transformers, priorities, derivations,
+ * reconciler). A later run skips a row whose hash is unchanged while its entity was not written
+ * since, so an unchanged source costs a hash per row instead of a transform, load and reconcile.
+ */
+export interface RowFingerprint {
+  key: string;
+  /** 53-bit hash (a safe integer). */
+  hash: number;
+  /**
+   * The entity's version as loaded for the batch ({@link ExistingEntity.version}), or null for an
+   * entity the batch creates. The store records the fingerprint only if the entity is still at
+   * this version when the batch writes (else another writer raced the run, and the row must be
+   * decided again next time), then stores the entity's version after the batch's own writes.
+   */
+  version: string | null;
+}
+
+/** What {@link Store.loadFingerprints} reads. */
+export interface FingerprintRequest {
+  tabMappingId: string;
+  entity: string;
+  keyField: string;
 }
 
 /** Why a field value changed, recorded in lineage. */
@@ -121,6 +152,11 @@ export interface ApplyBatch {
   stats: RunStats;
   /** Incremental cursor to store with this batch. */
   checkpoint?: JsonValue;
+  /**
+   * Fingerprints of rows this batch decided without errors (written or not), recorded in the
+   * same transaction; see {@link RowFingerprint}. Stores without fingerprints ignore them.
+   */
+  fingerprints?: ReadonlyArray<RowFingerprint>;
 }
 
 /** What a batch wrote. */
@@ -205,8 +241,17 @@ export interface Store {
 
   /** The incremental cursor of a tab, or null. */
   getState(tabMappingId: string): Promise<JsonValue | null>;
-  /** Forgets a tab's cursor so the next incremental run reads everything. */
+  /** Forgets a tab's cursor and row fingerprints, so the next run reads and decides every row. */
   resetState(tabMappingId: string): Promise<void>;
+
+  /**
+   * The tab's row fingerprints whose entity has not been written since they were recorded (by
+   * anyone: a sync of another tab, the app, a resolved conflict), by key; one round trip.
+   * Optional: without it every run transforms, loads and reconciles every row. A store that
+   * has it returns {@link ExistingEntity.version} from `loadEntities` and records
+   * {@link ApplyBatch.fingerprints}.
+   */
+  loadFingerprints?(request: FingerprintRequest): Promise<Map<string, number>>;
 
   /** Lineage of one entity field, newest first: the first item is where the current value came from. */
   fieldHistory(query: { entityType: string; entityId: string; fieldName: string; limit?: number }): Promise<LineageRecord[]>;

@@ -33,5 +33,10 @@ export interface Transformer<Options = Record<string, unknown>> {
   readonly name: string;
   /** Validates `transformOptions` once when a sync starts; a failure is a configuration error. */
   readonly optionsSchema?: OptionsParser<Options>;
+  /**
+   * Changes whenever the output changes for the same input (row fingerprints include it, so the
+   * next run decides every row again). Without it, the source text of `transform` stands in.
+   */
+  readonly version?: string;
   transform(value: unknown, context: TransformContext<Options>): TransformResult;
 }

@@ -1,13 +1,14 @@
 import { describeError, FieldsyncError, formatMessage, SyncLockedError } from '../errors.js';
 import type { Reconciler } from '../reconciler.js';
 import { emptyStats, type RowError, type RunRecord, type RunStats } from '../runs.js';
-import type { ExistingEntity, Store, StoreLock } from '../store.js';
-import type { SourceReader } from '../strategy.js';
-import type { PendingConflict } from '../reconciler.js';
+import type { ExistingEntity, RowFingerprint, Store, StoreLock } from '../store.js';
+import type { DeletedRecord, SourceReader } from '../strategy.js';
+import type { IncomingRow, PendingConflict } from '../reconciler.js';
 import type { JsonValue } from '../values.js';
 import { buildBatch } from './build-batch.js';
 import type { TabPlan } from './tab-plan.js';
-import { transformRows, type SeenKey } from './transform-rows.js';
+import { fingerprintSeed, rowHash } from './row-fingerprint.js';
+import { keyRows, settleDuplicates, transformKeyed, type DuplicateKey, type KeyedRow, type SeenKey } from './transform-rows.js';
 import type { ChangePreview, LogEvent, PhaseTimings, SyncOptions, SyncResult } from './types.js';
 
 export interface RunTabContext {
@@ -16,6 +17,8 @@ export interface RunTabContext {
   batchSize: number;
   maxStoredErrors: number;
   staleRunAfterMs: number;
+  /** Skip rows unchanged since the last run, when the store keeps fingerprints. */
+  rowFingerprints: boolean;
   log: (event: LogEvent) => void;
 }
 
@@ -26,8 +29,31 @@ function abortError(): FieldsyncError {
   return new FieldsyncError('SYNC_ABORTED', formatMessage('engine', 'The sync was aborted.', 'Committed batches are kept; run it again to finish.'));
 }
 
+function byRow(a: RowError, b: RowError): number {
+  return (a.row ?? Number.POSITIVE_INFINITY) - (b.row ?? Number.POSITIVE_INFINITY) || 0;
+}
+
 function addStats(total: RunStats, delta: Partial<RunStats>): void {
   for (const [name, value] of Object.entries(delta) as Array<[keyof RunStats, number]>) total[name] += value;
+}
+
+/**
+ * Fingerprints of the rows a batch decided cleanly: a row with an error or warning (its own or
+ * from a derivation) is decided again next run, so it is reported again.
+ */
+function fingerprintsOf(rows: ReadonlyArray<IncomingRow>, hashes: ReadonlyMap<string, number>, existing: ReadonlyMap<string, ExistingEntity>, errorLists: ReadonlyArray<ReadonlyArray<RowError>>): RowFingerprint[] {
+  const flagged = new Set<string>();
+  for (const list of errorLists) for (const error of list) if (error.key !== undefined) flagged.add(error.key);
+  const fingerprints: RowFingerprint[] = [];
+  for (const row of rows) {
+    const hash = hashes.get(row.key);
+    if (hash === undefined || flagged.has(row.key)) continue;
+    const entity = existing.get(row.key);
+    // A store that keeps fingerprints returns versions; without one the entity cannot be vouched for.
+    if (entity && entity.version === undefined) continue;
+    fingerprints.push({ key: row.key, hash, version: entity ? (entity.version as string) : null });
+  }
+  return fingerprints;
 }
 
 /**
@@ -115,8 +141,77 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
       ...(reader.locale !== undefined && { locale: reader.locale }),
     };
     const seenKeys = new Map<string, SeenKey>();
+    const duplicates: DuplicateKey[] = [];
     let batchNumber = 0;
     let remaining = options.rowLimit ?? Number.POSITIVE_INFINITY;
+
+    // Row fingerprints: a row whose raw cells hash as when the last run decided it, and whose
+    // entity nobody wrote since, is unchanged without being transformed, loaded or reconciled.
+    // Forced and full-refresh runs decide every row (and record fresh fingerprints).
+    const fingerprinting = context.rowFingerprints && store.loadFingerprints !== undefined;
+    const seed = fingerprinting ? fingerprintSeed(plan, source, context.reconciler) : 0;
+    const skipUnchanged = fingerprinting && !options.forceOverwrite && !options.fullRefresh;
+    let known: Map<string, number> | null = skipUnchanged
+      ? await timed('load', () => store.loadFingerprints!({ tabMappingId: plan.tab.id, entity: plan.entity, keyField: plan.keyField }))
+      : null;
+
+    // Rows that need deciding are gathered across source batches into batches of batchSize,
+    // so a sparse change costs a few loads and transactions, not one per source batch.
+    let pending: KeyedRow[] = [];
+    let pendingHashes = new Map<string, number>();
+    let pendingDeleted: DeletedRecord[] = [];
+    let unsent: RunStats = emptyStats();
+
+    const flush = async (checkpoint: { value: JsonValue } | null): Promise<void> => {
+      const keyed = pending;
+      const hashes = pendingHashes;
+      const deleted = pendingDeleted;
+      pending = [];
+      pendingHashes = new Map();
+      pendingDeleted = [];
+      const transformed = await timed('transform', () => transformKeyed(plan, source, keyed));
+      recordErrors(transformed.errors);
+      const keys = [...transformed.rows.map((row) => row.key), ...deleted.map((record) => record.key)];
+      const existing: Map<string, ExistingEntity> =
+        keys.length === 0 ? new Map() : await timed('load', () => store.loadEntities({ entity: plan.entity, keyField: plan.keyField, keys, fields: plan.loadFields, withOwners: plan.withOwners }));
+      const reconcileStart = performance.now();
+      const decided = context.reconciler.reconcile({
+        entity: plan.entity,
+        keyField: plan.keyField,
+        dataSourceId: plan.dataSource.id,
+        rows: transformed.rows,
+        existing,
+        rules: plan.rules,
+        priorityOf: plan.priorityOf,
+        forceOverwrite: options.forceOverwrite ?? false,
+      });
+      const built = buildBatch({ plan, source, runId, changes: decided.changes, conflicts: decided.conflicts, deleted, existing, changedBy: options.triggeredBy ?? null, now: new Date(), preview: collect });
+      recordErrors(built.errors);
+      const fingerprints = fingerprinting && !dryRun ? fingerprintsOf(transformed.rows, hashes, existing, [transformed.errors, built.errors]) : [];
+      timings.reconcile += performance.now() - reconcileStart;
+      const delta: RunStats = {
+        ...unsent,
+        ...built.stats,
+        rowsSkipped: unsent.rowsSkipped + transformed.skipped,
+        rowsUnchanged: unsent.rowsUnchanged + decided.unchanged,
+        errorCount: unsent.errorCount + transformed.errors.length + built.errors.length,
+      };
+      unsent = emptyStats();
+      const empty = built.batch.creates.length + built.batch.updates.length + built.batch.deletes.length + built.batch.lineage.length + built.batch.conflicts.length + fingerprints.length === 0;
+      // A batch with nothing to write and no cursor to move costs no round trip; finishRun
+      // stores the run's final counters.
+      if (!dryRun && (!empty || checkpoint)) {
+        const written = await timed('write', () =>
+          store.applyBatch({ ...built.batch, stats: delta, ...(checkpoint && { checkpoint: checkpoint.value }), ...(fingerprints.length > 0 && { fingerprints }) }),
+        );
+        delta.conflictCount = written.conflicts;
+      }
+      addStats(stats, { ...built.stats, rowsSkipped: transformed.skipped, rowsUnchanged: decided.unchanged, conflictCount: delta.conflictCount });
+      if (collect) {
+        previews.push(...built.previews);
+        conflicts.push(...decided.conflicts);
+      }
+    };
 
     const iterator = openedReader.batches()[Symbol.asyncIterator]();
     try {
@@ -128,55 +223,60 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
         const sourceRows = sourceBatch.rows.length > remaining ? sourceBatch.rows.slice(0, remaining) : sourceBatch.rows;
         remaining -= sourceRows.length;
         batchNumber += 1;
-        const transformed = await timed('transform', () => transformRows(plan, source, sourceRows, seenKeys));
-        recordErrors(transformed.errors);
-        const deleted = sourceBatch.deleted ?? [];
-        const keys = [...transformed.rows.map((row) => row.key), ...deleted.map((record) => record.key)];
-        const existing: Map<string, ExistingEntity> =
-          keys.length === 0 ? new Map() : await timed('load', () => store.loadEntities({ entity: plan.entity, keyField: plan.keyField, keys, fields: plan.loadFields, withOwners: plan.withOwners }));
-        const reconcileStart = performance.now();
-        const decided = context.reconciler.reconcile({
-          entity: plan.entity,
-          keyField: plan.keyField,
-          dataSourceId: plan.dataSource.id,
-          rows: transformed.rows,
-          existing,
-          rules: plan.rules,
-          priorityOf: plan.priorityOf,
-          forceOverwrite: options.forceOverwrite ?? false,
-        });
-        const built = buildBatch({ plan, source, runId, changes: decided.changes, conflicts: decided.conflicts, deleted, existing, changedBy: options.triggeredBy ?? null, now: new Date(), preview: collect });
-        timings.reconcile += performance.now() - reconcileStart;
-        recordErrors(built.errors);
-        const delta: RunStats = {
-          ...emptyStats(),
-          ...built.stats,
-          rowsProcessed: sourceRows.length,
-          rowsSkipped: transformed.skipped,
-          rowsUnchanged: decided.unchanged,
-          errorCount: transformed.errors.length + built.errors.length,
-        };
-        const empty = built.batch.creates.length + built.batch.updates.length + built.batch.deletes.length + built.batch.lineage.length + built.batch.conflicts.length === 0;
+
+        const transformStart = performance.now();
+        const keyed = keyRows(plan, source, sourceRows, seenKeys);
+        recordErrors(keyed.errors);
+        for (const duplicate of keyed.duplicates) if (errors.includes(duplicate.error)) duplicates.push(duplicate);
+        let unchanged = 0;
+        for (const row of keyed.rows) {
+          if (fingerprinting && !row.row.cellErrors?.length) {
+            const hash = rowHash(plan, row.row, seed);
+            if (known !== null && known.get(row.key) === hash) {
+              known.delete(row.key);
+              row.seen.kept = true;
+              unchanged += 1;
+              continue;
+            }
+            pendingHashes.set(row.key, hash);
+          }
+          pending.push(row);
+        }
+        timings.transform += performance.now() - transformStart;
+        pendingDeleted.push(...(sourceBatch.deleted ?? []));
+        const batchStats: Partial<RunStats> = { rowsProcessed: sourceRows.length, rowsSkipped: keyed.skipped, rowsUnchanged: unchanged };
+        addStats(stats, batchStats);
+        addStats(unsent, { ...batchStats, errorCount: keyed.errors.length });
+
+        while (pending.length + pendingDeleted.length >= context.batchSize) {
+          const rest = pending.splice(context.batchSize);
+          const restHashes = new Map<string, number>();
+          for (const row of rest) {
+            const hash = pendingHashes.get(row.key);
+            if (hash !== undefined) restHashes.set(row.key, hash);
+          }
+          const restDeleted = pendingDeleted.splice(Math.max(0, context.batchSize - pending.length));
+          await flush(null);
+          pending = rest;
+          pendingHashes = restHashes;
+          pendingDeleted = restDeleted;
+        }
+        // A cursor is stored with the batch that holds the last of its rows (never before them).
         const checkpoint = sourceBatch.checkpoint !== undefined && sourceRows === sourceBatch.rows;
-        // A batch with nothing to write and no cursor to move costs no round trip; finishRun
-        // stores the run's final counters.
-        if (!dryRun && (!empty || checkpoint)) {
-          const written = await timed('write', () => store.applyBatch({ ...built.batch, stats: delta, ...(checkpoint && { checkpoint: sourceBatch.checkpoint }) }));
-          delta.conflictCount = written.conflicts;
-        }
-        addStats(stats, { ...delta, errorCount: 0 });
-        if (collect) {
-          previews.push(...built.previews);
-          conflicts.push(...decided.conflicts);
-        }
+        if (checkpoint) await flush({ value: sourceBatch.checkpoint as JsonValue });
         options.onProgress?.({ runId, tabMappingId: plan.tab.id, batch: batchNumber, stats: { ...stats } });
         if (remaining <= 0) break;
       }
+      if (pending.length > 0 || pendingDeleted.length > 0) await flush(null);
+      known = null;
     } finally {
       // Ends the source's generator (closing its streams) when the loop stops early.
       await iterator.return?.();
     }
 
+    settleDuplicates(duplicates);
+    // Errors are found in two steps (keys as rows are read, cells when a batch is decided): list them in row order.
+    errors.sort(byRow);
     // Some warnings (a ragged row) are only found while reading.
     for (const warning of openedReader.warnings ?? []) if (!warnings.includes(warning)) warnings.push(warning);
     run = await store.finishRun(runId, { status: 'completed', stats, errors, warnings });

@@ -33,6 +33,12 @@ export interface TabPlan {
   /** Whether another source also writes one of this tab's fields, so owners matter. */
   withOwners: boolean;
   priorityOf(field: string, dataSourceId: string | null): number | null;
+  /**
+   * Everything above that shapes a row's decision, as text (mapping, transformer names, options
+   * and code, priorities of every source, derivation code, column types): the row fingerprints'
+   * seed, so a change to any of it makes the next run decide every row again.
+   */
+  signature: string;
 }
 
 /** Which column types a built-in transformer's output fits. Host transformers are not checked. */
@@ -130,7 +136,19 @@ export async function planTab(input: PlanInput): Promise<TabPlan> {
     if (type) columnTypes.set(column.field, type);
   }
 
+  const { status: _status, ...tabRules } = tab;
+  const signature = JSON.stringify({
+    tab: tabRules,
+    columns: columns.map((column) => [column.mapping, column.options, column.transformer ? [column.transformer.name, column.transformer.version ?? String(column.transformer.transform)] : null]),
+    priorities: [...priorities].map(([field, bySource]) => [field, [...bySource].sort()]).sort(),
+    derivations: entityDerivations.map(([field, derive]) => [field, String(derive)]),
+    columnTypes: [...columnTypes],
+    loadFields: [...loadFields],
+    withOwners,
+  });
+
   return {
+    signature,
     columnTypes,
     dataSource,
     tab,

@@ -61,22 +61,56 @@ function defaultValue(raw: unknown): FieldValue {
   return raw as FieldValue;
 }
 
-/**
- * Transforms a batch of source rows into keyed rows. Pure apart from `seenKeys`, the run-wide
- * set of keys used to report duplicates: the first row with a key wins, later ones are errors.
- */
 /** Where a key was first read in a run, and whether that row was kept. */
 export interface SeenKey {
   address: RowAddress;
   kept: boolean;
 }
 
-export function transformRows(plan: TabPlan, source: SourceContext, sourceRows: ReadonlyArray<SourceRow>, seenKeys: Map<string, SeenKey>): TransformedBatch {
-  const rows: IncomingRow[] = [];
-  const errors: RowError[] = [];
-  let skipped = 0;
+/** A source row whose key was read, not yet transformed. */
+export interface KeyedRow {
+  row: SourceRow;
+  key: string;
+  /** The key field's value (transformed, before coercion to the column type). */
+  keyValue: FieldValue;
+  seen: SeenKey;
+}
+
+export interface KeyedBatch {
+  rows: KeyedRow[];
+  errors: RowError[];
+  /**
+   * Duplicate-key errors with the row that first had the key. Whether that row was kept is only
+   * known once it is transformed: pass them to {@link settleDuplicates} after that.
+   */
+  duplicates: DuplicateKey[];
+  /** Rows dropped: no key, a key error, or a duplicate key. */
+  skipped: number;
+}
+
+/** A duplicate-key error and the first row with its key. */
+export interface DuplicateKey {
+  error: RowError;
+  first: SeenKey;
+}
+
+function duplicateMessage(key: string, first: SeenKey): string {
+  const where = first.address.row !== undefined ? `row ${first.address.row}` : `record ${first.address.id ?? '?'}`;
+  const outcome = first.kept ? 'The first row wins; this one was skipped.' : 'That row had errors and was skipped, and this one is skipped too: fix the key in the source.';
+  return `Duplicate key '${key}': already read from ${where}. ${outcome}`;
+}
+
+/** Words each duplicate-key error by whether the first row with its key was kept. */
+export function settleDuplicates(duplicates: ReadonlyArray<DuplicateKey>): void {
+  for (const { error, first } of duplicates) if (error.key !== undefined) error.error = duplicateMessage(error.key, first);
+}
+
+type Contexts = (column: PlannedColumn) => TransformContext<Record<string, unknown>>;
+
+/** One transform context per column (they are the same for every row of a batch). */
+function contextsFor(source: SourceContext): Contexts {
   const contexts = new Map<PlannedColumn, TransformContext<Record<string, unknown>>>();
-  const context = (column: PlannedColumn): TransformContext<Record<string, unknown>> => {
+  return (column) => {
     let made = contexts.get(column);
     if (!made) {
       made = {
@@ -90,25 +124,38 @@ export function transformRows(plan: TabPlan, source: SourceContext, sourceRows: 
     }
     return made;
   };
-  const rowError = (row: SourceRow, column: string | undefined, message: string, severity: RowError['severity'], key?: string): RowError => {
-    // Row errors sit under a run already labelled fieldsync; the scope prefix would be noise there.
-    const error = message.replace(/\[fieldsync\] \[[^\]]+\] /g, '');
-    const address = cellAddress(source, column, row.address);
-    return {
-      row: row.address.row ?? null,
-      ...(column !== undefined && { column }),
-      ...(address !== undefined && { address }),
-      ...(key !== undefined && { key }),
-      error,
-      severity,
-    };
-  };
+}
 
+function rowError(source: SourceContext, row: SourceRow, column: string | undefined, message: string, severity: RowError['severity'], key?: string): RowError {
+  // Row errors sit under a run already labelled fieldsync; the scope prefix would be noise there.
+  const error = message.replace(/\[fieldsync\] \[[^\]]+\] /g, '');
+  const address = cellAddress(source, column, row.address);
+  return {
+    row: row.address.row ?? null,
+    ...(column !== undefined && { column }),
+    ...(address !== undefined && { address }),
+    ...(key !== undefined && { key }),
+    error,
+    severity,
+  };
+}
+
+/**
+ * Reads each row's key. Pure apart from `seenKeys`, the run-wide set of keys used to report
+ * duplicates: the first row with a key wins, later ones are errors.
+ */
+export function keyRows(plan: TabPlan, source: SourceContext, sourceRows: ReadonlyArray<SourceRow>, seenKeys: Map<string, SeenKey>): KeyedBatch {
+  const rows: KeyedRow[] = [];
+  const errors: RowError[] = [];
+  const duplicates: DuplicateKey[] = [];
+  let skipped = 0;
+  const context = contextsFor(source);
+  const keyColumn = plan.keyColumn;
   for (const row of sourceRows) {
-    const keyRaw = row.values[plan.keyColumn.mapping.sourceColumn];
-    const keyResult = plan.keyColumn.transformer ? runTransformer(plan.keyColumn.transformer, keyRaw, context(plan.keyColumn)) : { ok: true as const, value: defaultValue(keyRaw) };
+    const keyRaw = row.values[keyColumn.mapping.sourceColumn];
+    const keyResult = keyColumn.transformer ? runTransformer(keyColumn.transformer, keyRaw, context(keyColumn)) : { ok: true as const, value: defaultValue(keyRaw) };
     if (!keyResult.ok) {
-      errors.push(rowError(row, plan.keyColumn.mapping.sourceColumn, `Key: ${keyResult.error}`, 'error'));
+      errors.push(rowError(source, row, keyColumn.mapping.sourceColumn, `Key: ${keyResult.error}`, 'error'));
       skipped += 1;
       continue;
     }
@@ -119,24 +166,35 @@ export function transformRows(plan: TabPlan, source: SourceContext, sourceRows: 
     const key = String(keyResult.value).trim();
     const first = seenKeys.get(key);
     if (first) {
-      const where = first.address.row !== undefined ? `row ${first.address.row}` : `record ${first.address.id ?? '?'}`;
-      const outcome = first.kept ? 'The first row wins; this one was skipped.' : 'That row had errors and was skipped, and this one is skipped too: fix the key in the source.';
-      errors.push(rowError(row, plan.keyColumn.mapping.sourceColumn, `Duplicate key '${key}': already read from ${where}. ${outcome}`, 'error', key));
+      const error = rowError(source, row, keyColumn.mapping.sourceColumn, duplicateMessage(key, first), 'error', key);
+      errors.push(error);
+      duplicates.push({ error, first });
       skipped += 1;
       continue;
     }
     const seen: SeenKey = { address: row.address, kept: false };
     seenKeys.set(key, seen);
+    rows.push({ row, key, keyValue: keyResult.value, seen });
+  }
+  return { rows, errors, duplicates, skipped };
+}
 
+/** Transforms keyed rows' other cells; a row with an error is dropped (and its key marked not kept). */
+export function transformKeyed(plan: TabPlan, source: SourceContext, keyed: ReadonlyArray<KeyedRow>): TransformedBatch {
+  const rows: IncomingRow[] = [];
+  const errors: RowError[] = [];
+  let skipped = 0;
+  const context = contextsFor(source);
+  for (const { row, key, keyValue, seen } of keyed) {
     let dropped = false;
     const cellProblems = new Set<string>();
     for (const problem of row.cellErrors ?? []) {
       const severity = problem.severity ?? 'error';
-      errors.push(rowError(row, problem.column, problem.error, severity, key));
+      errors.push(rowError(source, row, problem.column, problem.error, severity, key));
       cellProblems.add(problem.column);
       if (severity === 'error') dropped = true;
     }
-    const values: Record<string, FieldValue> = { [plan.keyField]: coerceToColumn(keyResult.value, plan.columnTypes.get(plan.keyField)) };
+    const values: Record<string, FieldValue> = { [plan.keyField]: coerceToColumn(keyValue, plan.columnTypes.get(plan.keyField)) };
     for (const column of plan.columns) {
       if (column === plan.keyColumn) continue;
       const sourceColumn = column.mapping.sourceColumn;
@@ -145,12 +203,12 @@ export function transformRows(plan: TabPlan, source: SourceContext, sourceRows: 
       const result = column.transformer ? runTransformer(column.transformer, raw, context(column)) : { ok: true as const, value: defaultValue(raw) };
       if (!result.ok) {
         const severity = result.severity ?? 'error';
-        errors.push(rowError(row, sourceColumn, result.error, severity, key));
+        errors.push(rowError(source, row, sourceColumn, result.error, severity, key));
         if (severity === 'error') dropped = true;
         continue;
       }
       if (column.mapping.required && isEmptyValue(result.value)) {
-        errors.push(rowError(row, sourceColumn, `Missing required field '${column.field}'`, 'error', key));
+        errors.push(rowError(source, row, sourceColumn, `Missing required field '${column.field}'`, 'error', key));
         dropped = true;
         continue;
       }
@@ -164,4 +222,12 @@ export function transformRows(plan: TabPlan, source: SourceContext, sourceRows: 
     rows.push({ key, address: row.address, values });
   }
   return { rows, errors, skipped };
+}
+
+/** Keys, then transforms, a batch of source rows (see {@link keyRows} and {@link transformKeyed}). */
+export function transformRows(plan: TabPlan, source: SourceContext, sourceRows: ReadonlyArray<SourceRow>, seenKeys: Map<string, SeenKey>): TransformedBatch {
+  const keyed = keyRows(plan, source, sourceRows, seenKeys);
+  const transformed = transformKeyed(plan, source, keyed.rows);
+  settleDuplicates(keyed.duplicates);
+  return { rows: transformed.rows, errors: [...keyed.errors, ...transformed.errors], skipped: keyed.skipped + transformed.skipped };
 }

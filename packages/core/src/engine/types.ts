@@ -34,6 +34,12 @@ export interface SyncEngineOptions {
   derivations?: Record<string, Record<string, Derivation>>;
   /** Rows per batch: one load and one transaction each. @default 500 */
   batchSize?: number;
+  /**
+   * Skip source rows unchanged since the last run (same raw cells, same mapping, entity not
+   * written since), when the store keeps row fingerprints: an unchanged source then costs a
+   * hash per row. Forced and `fullRefresh` runs always decide every row. @default true
+   */
+  rowFingerprints?: boolean;
   /** Tabs of one data source synced at once by `syncDataSource`. @default 2 */
   concurrency?: number;
   /** Row errors kept in a run record; `errorCount` keeps the total. @default 100 */
@@ -60,7 +66,11 @@ export interface SyncOptions {
   ids?: ReadonlyArray<string>;
   /** Return every change in `SyncResult.changes` in a real run too (a dry run always does). @default false */
   collectChanges?: boolean;
-  /** Ignore the stored cursor and read everything. @default false */
+  /**
+   * Ignore the stored cursor and read everything, and decide every row again even where its
+   * fingerprint says it is unchanged (e.g. after changing a transformer's code in a way its
+   * source text does not show). @default false
+   */
   fullRefresh?: boolean;
   signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;

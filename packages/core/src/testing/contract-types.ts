@@ -30,12 +30,13 @@ export interface TestStoreOptions {
   create(): Promise<StoreUnderTest>;
   /**
    * Capability groups to skip, each with the reason, e.g. `{ crossProcessLocks: 'one process only' }`.
-   * Groups: basic, runs, lineage, conflicts, incremental, locks, crossProcessLocks, types.
+   * Groups: basic, runs, lineage, conflicts, incremental, fingerprints, locks, crossProcessLocks, types.
+   * `fingerprints` also skips itself, with the reason, when the store has no `loadFingerprints`.
    */
   skip?: Partial<Record<StoreSuiteGroup, string>>;
 }
 
-export type StoreSuiteGroup = 'basic' | 'runs' | 'lineage' | 'conflicts' | 'incremental' | 'locks' | 'crossProcessLocks' | 'types';
+export type StoreSuiteGroup = 'basic' | 'runs' | 'lineage' | 'conflicts' | 'incremental' | 'fingerprints' | 'locks' | 'crossProcessLocks' | 'types';
 
 /** Rows the strategy suite puts in the source: a header row and data rows of plain strings. */
 export interface StrategyFixture {

@@ -77,6 +77,25 @@ describe('memoryStore', () => {
     expect(await store.getState(run.tabMappingId)).toBeNull();
   });
 
+  it('applyBatch - rejects a fingerprint hash that is not a safe integer, writing nothing', async () => {
+    const store = memoryStore();
+    const { id } = await store.createRun(run);
+    for (const hash of [1.5, 2 ** 53, Number.NaN]) {
+      await expect(store.applyBatch(batch(id, { creates: [{ key: 'P-1', values: {} }], fingerprints: [{ key: 'P-1', hash, version: null }] }))).rejects.toMatchObject({ code: 'STORE_WRITE_FAILED' });
+    }
+    expect(store.entities('partners')).toEqual([]);
+  });
+
+  it('applyBatch - records no fingerprint with version null for an entity that existed before the batch', async () => {
+    const store = memoryStore();
+    const { id } = await store.createRun(run);
+    const request = { tabMappingId: run.tabMappingId, entity: 'partners', keyField: 'partner_code' };
+    // The run saw no P-1, but another writer created it before the batch landed.
+    await store.applyBatch(batch(id, { tabMappingId: stableUuid('memory-other-tab'), creates: [{ key: 'P-1', values: {} }] }));
+    await store.applyBatch(batch(id, { fingerprints: [{ key: 'P-1', hash: 1, version: null }] }));
+    expect(await store.loadFingerprints(request)).toEqual(new Map());
+  });
+
   it('failStaleRuns - uses the injected clock', async () => {
     let time = new Date('2024-05-01T10:00:00Z');
     const store = memoryStore({ now: () => time });

@@ -8,6 +8,7 @@ import type {
   ConflictRecord,
   EntitySchema,
   ExistingEntity,
+  FingerprintRequest,
   LineageRecord,
   LoadRequest,
   Store,
@@ -15,6 +16,7 @@ import type {
 } from '../store.js';
 import { toJsonValue, type EntityValues, type FieldValue, type JsonValue } from '../values.js';
 import { copyStoredValue, stableJson } from './column-values.js';
+import { memoryFingerprints } from './memory-fingerprints.js';
 import { addStats, copyConflict, copyLineage, copyRun, newestFirst, pageOf, type Sequenced } from './memory-records.js';
 import { memoryRunLog } from './memory-run-log.js';
 import {
@@ -56,6 +58,8 @@ export interface MemoryStoreOptions {
 
 /** The memory store, with inspection methods for tests. */
 export interface MemoryStore extends Store {
+  /** Always present: the memory store keeps row fingerprints. */
+  loadFingerprints(request: FingerprintRequest): Promise<Map<string, number>>;
   /** Every row of an entity table (copies), in insertion order. Empty for an unknown table. */
   entities(name: string): Array<Record<string, unknown>>;
   /** Every lineage row, oldest first. */
@@ -86,6 +90,8 @@ function unresolvedEntity(kind: string, entityKey: string): StoreError {
  * The reference {@link Store}: everything in memory, behaving as docs/architecture.md "Store
  * semantics" says (and as the Postgres store does), so engine and mapping tests need no database.
  * `applyBatch` builds the new state aside and swaps it in, so a failing batch writes nothing.
+ * An entity's version is its row object's identity (rows are copied on write); row fingerprints
+ * are kept per tab and key (`memory-fingerprints.ts`).
  *
  * @example
  * const store = memoryStore({ tables: { partners: { columns: { partner_code: 'text', brand_name: 'text' } } } });
@@ -100,6 +106,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   let lineage: Array<Sequenced<LineageRecord>> = [];
   let conflicts: Array<Sequenced<ConflictRecord>> = [];
   const states = new Map<string, JsonValue>();
+  const fingerprints = memoryFingerprints();
   const locks = new Set<string>();
   let sequence = 0;
   let batchNumber = 0;
@@ -140,7 +147,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       const id = String(row.id);
       const values: EntityValues = { [request.keyField]: readField(row, request.keyField) as FieldValue };
       for (const field of request.fields) values[field] = readField(row, field) as FieldValue;
-      const entity: ExistingEntity = { id, key, values };
+      const entity: ExistingEntity = { id, key, values, version: fingerprints.versionOf(row) };
       if (request.withOwners) {
         const owners: Record<string, string | null> = {};
         for (const field of request.fields) {
@@ -221,6 +228,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     }
     result.lineage = newLineage.length;
     result.conflicts = newConflicts.length;
+    const newFingerprints = fingerprints.prepare(batch.tabMappingId, batch.keyField, batch.fingerprints ?? [], target.rows, draft.rows);
 
     // Commit: nothing below can throw, so the batch lands whole or not at all.
     target.rows = draft.rows;
@@ -229,6 +237,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     sequence = nextSequence;
     runs.set(run.id, addStats(run, batch.stats));
     if (batch.checkpoint !== undefined) states.set(batch.tabMappingId, structuredClone(batch.checkpoint));
+    newFingerprints.commit();
     return result;
   }
 
@@ -308,6 +317,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
 
     async resetState(tabMappingId) {
       states.delete(tabMappingId);
+      fingerprints.reset(tabMappingId);
+    },
+
+    async loadFingerprints(request: FingerprintRequest): Promise<Map<string, number>> {
+      const found = requireTable(request.entity);
+      checkColumn(found, request.keyField);
+      return fingerprints.load(request, found.rows);
     },
 
     async fieldHistory(query) {

@@ -15,6 +15,12 @@ export interface TransformerDefinition<Options> {
    * @default `{ ok: true, value: null }`: required-ness is the engine's job.
    */
   transformEmpty?(context: TransformContext<Options>): TransformResult;
+  /**
+   * Changes whenever the transformer's output changes for the same input. Row fingerprints
+   * include it, so a new version makes the next run decide every row of the tabs that use it.
+   * @default the source text of `transform` and `transformEmpty`
+   */
+  version?: string;
 }
 
 const EMPTY_OPTIONS = Object.freeze({});
@@ -58,6 +64,7 @@ export function defineTransformer<Options>(definition: TransformerDefinition<Opt
 
   return {
     name,
+    version: definition.version ?? `${String(definition.transform)}\n${String(definition.transformEmpty ?? '')}`,
     ...(optionsSchema && { optionsSchema }),
     transform(value: unknown, context: TransformContext<Options>): TransformResult {
       try {
