@@ -151,6 +151,21 @@ create table if not exists "public"."fieldsync_sync_state" (
   updated_at timestamptz not null default now()
 );
 
+-- Row fingerprints per tab: the hash of a row's raw source cells (and of the mapping) when a
+-- run last decided it, and the version (xmin, ctid) its entity row had after that run. A later
+-- run skips a row whose hash is unchanged while its entity row is still that tuple version,
+-- i.e. nobody wrote it since (any UPDATE makes a new tuple with a new xmin and ctid). A lost or
+-- stale fingerprint only costs deciding the row again.
+create table if not exists "public"."fieldsync_row_fingerprints" (
+  tab_mapping_id uuid not null,
+  entity_key text not null,
+  row_hash bigint not null,
+  entity_id text not null,
+  entity_xmin xid not null,
+  entity_ctid tid not null,
+  primary key (tab_mapping_id, entity_key)
+);
+
 -- Lease locks for stores that cannot hold a session (Supabase over HTTP). The pg store uses
 -- session advisory locks instead.
 create table if not exists "public"."fieldsync_locks" (

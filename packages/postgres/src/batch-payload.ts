@@ -24,6 +24,8 @@ export interface BatchPayload {
   conflicts: Array<Record<string, JsonValue>>;
   stats: Record<string, number>;
   checkpoint?: JsonValue;
+  /** Row fingerprints to record, by column; `versions[i]` null for an entity the batch creates. */
+  fingerprints?: { keys: string[]; hashes: number[]; versions: Array<string | null> };
   /**
    * A lease the batch may only be written under (the Supabase store's tab lock): the function
    * raises SQLSTATE FS001 unless this holder's row is unexpired. The Postgres store sends none.
@@ -130,6 +132,16 @@ export function toBatchPayload(batch: ApplyBatch, schema: EntitySchema, options:
     stats: { ...batch.stats },
   };
   if (batch.checkpoint !== undefined) payload.checkpoint = batch.checkpoint;
+  if (batch.fingerprints && batch.fingerprints.length > 0) {
+    const fingerprints = { keys: [] as string[], hashes: [] as number[], versions: [] as Array<string | null> };
+    for (const fingerprint of batch.fingerprints) {
+      if (!Number.isSafeInteger(fingerprint.hash) || fingerprint.hash < 0) continue;
+      fingerprints.keys.push(fingerprint.key);
+      fingerprints.hashes.push(fingerprint.hash);
+      fingerprints.versions.push(fingerprint.version);
+    }
+    payload.fingerprints = fingerprints;
+  }
   return payload;
 }
 
@@ -142,6 +154,7 @@ export function isEmptyPayload(payload: BatchPayload): boolean {
     payload.lineage.field_name.length === 0 &&
     payload.conflicts.length === 0 &&
     payload.checkpoint === undefined &&
+    (payload.fingerprints?.keys.length ?? 0) === 0 &&
     Object.values(payload.stats).every((count) => count === 0)
   );
 }

@@ -16,4 +16,6 @@ export { toStoreError, isConnectionError } from './store-errors.js';
 export { postgresConfigLoader } from './config-loader.js';
 export type { PostgresConfigLoaderOptions } from './config-loader.js';
 export { entitySchemaCache } from './entity-schemas.js';
+export { fingerprintMap } from './fingerprints.js';
+export type { FingerprintAnswer } from './fingerprints.js';
 export type { EntitySchemaCacheOptions, StoreEntitySchema } from './entity-schemas.js';

@@ -16,6 +16,8 @@ export interface FieldsyncTableNames {
   syncState: string;
   /** @default 'fieldsync_locks' */
   locks: string;
+  /** @default 'fieldsync_row_fingerprints' */
+  rowFingerprints: string;
   /** @default 'data_sources' */
   dataSources: string;
   /** @default 'tab_mappings' */
@@ -33,6 +35,7 @@ export const defaultTableNames: Readonly<FieldsyncTableNames> = {
   conflicts: 'fieldsync_conflicts',
   syncState: 'fieldsync_sync_state',
   locks: 'fieldsync_locks',
+  rowFingerprints: 'fieldsync_row_fingerprints',
   dataSources: 'data_sources',
   tabMappings: 'tab_mappings',
   columnMappings: 'column_mappings',

@@ -8,6 +8,7 @@ import type {
   ExistingEntity,
   JsonValue,
   LineageRecord,
+  FingerprintRequest,
   LoadRequest,
   NewRun,
   Page,
@@ -19,6 +20,7 @@ import type {
 } from '@fieldsync/core';
 import { tryAdvisoryLock } from './advisory-locks.js';
 import { isEmptyPayload, toBatchPayload } from './batch-payload.js';
+import { fingerprintMap } from './fingerprints.js';
 import { fromColumnValue, type DescribedEntity } from './column-values.js';
 import { entitySchemaCache } from './entity-schemas.js';
 import { migrate, resolveNames, type FieldsyncTableNames } from './migrate.js';
@@ -182,18 +184,20 @@ export function postgresStore(options: PostgresStoreOptions = {}): PostgresStore
       for (const field of request.fields) checkIdentifier(field, 'field');
       const found = new Map<string, ExistingEntity>();
       if (request.keys.length === 0) return found;
-      const result = await callFunction<{ fields: string[]; rows: Array<[string, string, ...unknown[]]>; owners: Record<string, Record<string, string | null>> }>(
+      const result = await callFunction<{ fields: string[]; rows: Array<[string, string, ...unknown[]]>; versions?: string[]; owners: Record<string, Record<string, string | null>> }>(
         'fieldsync_load_entities',
         { entitySchema, entity: request.entity, keyField: request.keyField, idColumn: entitySchemaOf.idColumn, keys: request.keys, fields: request.fields, withOwners: request.withOwners },
         `load entities from ${request.entity}`,
       );
       const types = result.fields.map((field) => entitySchemaOf.columns.get(field)?.type);
-      for (const row of result.rows) {
+      for (const [position, row] of result.rows.entries()) {
         const id = row[0];
         const key = row[1];
         const values: ExistingEntity['values'] = {};
         for (let index = 0; index < result.fields.length; index++) values[result.fields[index]!] = fromColumnValue(row[index + 2], types[index]);
         const entity: ExistingEntity = { id, key, values };
+        const version = result.versions?.[position];
+        if (version !== undefined) entity.version = version;
         if (request.withOwners) {
           const owners: Record<string, string | null> = {};
           const stored = result.owners[id] ?? {};
@@ -203,6 +207,17 @@ export function postgresStore(options: PostgresStoreOptions = {}): PostgresStore
         found.set(key, entity);
       }
       return found;
+    },
+
+    async loadFingerprints(request: FingerprintRequest): Promise<Map<string, number>> {
+      const entitySchemaOf = await requireEntity(request.entity);
+      if (!UUID.test(request.tabMappingId)) return new Map();
+      const result = await callFunction<{ keys: unknown; hashes: unknown }>(
+        'fieldsync_load_fingerprints',
+        { entitySchema, entity: request.entity, idColumn: entitySchemaOf.idColumn, tabMappingId: request.tabMappingId },
+        `load the row fingerprints of ${request.entity}`,
+      );
+      return fingerprintMap(result);
     },
 
     async applyBatch(batch: ApplyBatch): Promise<ApplyResult> {

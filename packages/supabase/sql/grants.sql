@@ -30,8 +30,8 @@ begin
   if exists (select 1 from pg_roles where rolname = 'service_role') then
     execute format('grant usage on schema %s to service_role', fieldsync_schema);
     execute 'grant select, insert, update, delete on "public"."sync_runs", "public"."field_lineage", "public"."fieldsync_conflicts",
-      "public"."fieldsync_sync_state", "public"."fieldsync_locks", "public"."data_sources", "public"."tab_mappings",
-      "public"."column_mappings", "public"."computed_fields" to service_role';
+      "public"."fieldsync_sync_state", "public"."fieldsync_locks", "public"."fieldsync_row_fingerprints", "public"."data_sources",
+      "public"."tab_mappings", "public"."column_mappings", "public"."computed_fields" to service_role';
   end if;
 end
 $grants$;
@@ -44,6 +44,7 @@ alter table "public"."field_lineage" enable row level security;
 alter table "public"."fieldsync_conflicts" enable row level security;
 alter table "public"."fieldsync_sync_state" enable row level security;
 alter table "public"."fieldsync_locks" enable row level security;
+alter table "public"."fieldsync_row_fingerprints" enable row level security;
 alter table "public"."data_sources" enable row level security;
 alter table "public"."tab_mappings" enable row level security;
 alter table "public"."column_mappings" enable row level security;

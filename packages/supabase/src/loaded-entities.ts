@@ -9,6 +9,8 @@ import { unexpectedAnswer } from './rpc-caller.js';
 interface LoadAnswer {
   fields?: string[];
   rows?: unknown[][];
+  /** Each row's version (xmin:ctid), by position (migrations with row fingerprints). */
+  versions?: unknown[];
   owners?: Record<string, Record<string, string | null>>;
 }
 
@@ -19,7 +21,7 @@ export function entitiesFromLoadAnswer(answer: unknown, schema: EntitySchema, re
   const positional = Array.isArray(result.fields) ? result.fields : null;
   const types = positional?.map((field) => schema.columns.get(field)?.type);
   const found = new Map<string, ExistingEntity>();
-  for (const row of result.rows) {
+  for (const [position, row] of result.rows.entries()) {
     const id = String(row[0]);
     const key = String(row[1]);
     const values: ExistingEntity['values'] = {};
@@ -29,6 +31,8 @@ export function entitiesFromLoadAnswer(answer: unknown, schema: EntitySchema, re
       for (const [field, value] of Object.entries((row[2] ?? {}) as Record<string, unknown>)) values[field] = fromColumnValue(value, schema.columns.get(field)?.type);
     }
     const entity: ExistingEntity = { id, key, values };
+    const version = result.versions?.[position];
+    if (typeof version === 'string') entity.version = version;
     if (request.withOwners) {
       const owners: Record<string, string | null> = {};
       const stored = result.owners?.[id] ?? {};

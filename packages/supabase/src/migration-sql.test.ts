@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FieldsyncError, emptyStats, stableUuid } from '@fieldsync/core';
-import { migrate, pgliteDriver, renderMigrations, type PGliteLike } from '@fieldsync/postgres';
+import { defaultTableNames, migrate, pgliteDriver, renderMigrations, type PGliteLike } from '@fieldsync/postgres';
 import { migrateSupabase } from './migrate-supabase.js';
 import { renderSupabaseGrants, supabaseMigrationFileName, supabaseMigrationSql } from './migration-sql.js';
 import { supabaseStore } from './supabase-store.js';
@@ -108,7 +108,7 @@ describe('grants on a database with the Supabase roles (PGlite)', () => {
     const { rows } = await pglite.query<{ relname: string; relrowsecurity: boolean }>(
       `select relname, relrowsecurity from pg_class where relnamespace = '${schema}'::regnamespace and relkind = 'r'`,
     );
-    expect(rows.length).toBe(9);
+    expect(rows.length).toBe(Object.keys(defaultTableNames).length);
     for (const row of rows) expect(row, row.relname).toMatchObject({ relrowsecurity: true });
   });
 
@@ -193,7 +193,7 @@ describe('migrateSupabase on a database with the Supabase roles (PGlite)', () =>
   it('row-level security is on for every table, fieldsync_migrations too, and anon and authenticated have no privilege on it', async () => {
     const { tables } = await privileges(pglite, schema);
     expect(tables.map((table) => table.relname)).toContain('fieldsync_migrations');
-    expect(tables).toHaveLength(10);
+    expect(tables).toHaveLength(Object.keys(defaultTableNames).length + 1);
     for (const table of tables) expect(table, table.relname).toMatchObject({ relrowsecurity: true });
     expect(tables.find((table) => table.relname === 'fieldsync_migrations')).toMatchObject({ anon: false, authenticated: false });
   });

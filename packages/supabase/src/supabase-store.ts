@@ -9,6 +9,7 @@ import type {
   ExistingEntity,
   JsonValue,
   LineageRecord,
+  FingerprintRequest,
   LoadRequest,
   NewRun,
   Page,
@@ -18,7 +19,7 @@ import type {
   Store,
   StoreLock,
 } from '@fieldsync/core';
-import { conflictFromRow, isEmptyPayload, lineageFromRow, runFromRow, toBatchPayload, entitySchemaCache, type DescribedEntity } from '@fieldsync/postgres';
+import { conflictFromRow, fingerprintMap, isEmptyPayload, type FingerprintAnswer, lineageFromRow, runFromRow, toBatchPayload, entitySchemaCache, type DescribedEntity } from '@fieldsync/postgres';
 import { DEFAULT_MAX_ROWS_PER_CALL, readAll, readPaged } from './history-pages.js';
 import { leaseOptionIssues, tryLeaseLock, type LeaseLock, type LeaseLockOptions } from './lease-lock.js';
 import { entitiesFromLoadAnswer } from './loaded-entities.js';
@@ -179,6 +180,18 @@ export function supabaseStore(options: SupabaseStoreOptions): SupabaseStore {
         true,
       );
       return entitiesFromLoadAnswer(answer, described, request);
+    },
+
+    async loadFingerprints(request: FingerprintRequest): Promise<Map<string, number>> {
+      const described = await requireEntity(request.entity);
+      if (!UUID.test(request.tabMappingId)) return new Map();
+      const answer = await call<FingerprintAnswer | null>(
+        'fieldsync_load_fingerprints',
+        { entitySchema, entity: request.entity, idColumn: described.idColumn, tabMappingId: request.tabMappingId },
+        `load the row fingerprints of ${request.entity}`,
+        true,
+      );
+      return fingerprintMap(answer);
     },
 
     async applyBatch(batch: ApplyBatch): Promise<ApplyResult> {
