@@ -2,7 +2,10 @@
  * The @fieldsync/postgres benchmark: write floors (COPY), a naive row-at-a-time engine as the
  * seed writes, and fieldsync (initial sync, unchanged re-sync, 1% of rows changed in 2 fields),
  * on the server (DATABASE_URL) and on PGlite. Each fieldsync case runs in a child process of its
- * own, so its peak RSS is its own.
+ * own, so its peak RSS is its own: the child runs fieldsync-case.ts bundled to JavaScript with
+ * esbuild (bundle.ts; @fieldsync/* from src, other packages from node_modules) under plain node,
+ * without the TypeScript loader this process runs under and without this module's imports
+ * (PGlite, pg-copy-streams), as a user runs fieldsync.
  */
 import { fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -15,9 +18,13 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { createSyncEngine } from '@fieldsync/core';
-import { migrate, pgDriver, pgliteDriver, postgresStore, type PgPoolLike, type PGliteLike, type SqlDriver } from '@fieldsync/postgres';
-import { ENTITY_COLUMNS, ENTITY_TABLE_SQL, SOURCE_ID, TAB_ID, entityCopyLine, generatedRows, mapping, sourceRow } from './bench-data.js';
+import { migrate, pgDriver, pgliteDriver, type PgPoolLike, type PGliteLike, type SqlDriver } from '@fieldsync/postgres';
+import { ENTITY_COLUMNS, ENTITY_TABLE_SQL, SOURCE_ID, entityCopyLine, sourceRow } from './bench-data.js';
+import { bundleForNode, type NodeBundle } from './bundle.js';
+import type { CaseName, ChildRequest, ChildResult } from './fieldsync-case.js';
+
+/** How the fieldsync cases run, for the report. */
+export const FIELDSYNC_CASE_RUNTIME = 'each fieldsync case runs in a child process of its own, as JavaScript bundled by esbuild under plain node (no TypeScript loader, no bench-only imports), so its peak RSS is the library\'s';
 
 /** Options of {@link runPostgresBench}. */
 export interface PostgresBenchOptions {
@@ -57,25 +64,6 @@ export interface BenchCheck {
   value: number;
   limit: string;
   pass: boolean;
-}
-
-type CaseName = 'initial' | 'unchanged' | 'changed';
-interface ChildRequest {
-  kind: 'server' | 'pglite';
-  connection: string;
-  schema: string;
-  rows: number;
-  batchSize: number;
-  caseName: CaseName;
-}
-interface ChildResult {
-  ms: number;
-  peakRssMb: number;
-  baseRssMb: number;
-  phases: Record<string, number>;
-  entityRowsWritten: number;
-  lineageRowsWritten: number;
-  success: boolean;
 }
 
 const LINEAGE_COLUMNS = ['entity_type', 'entity_id', 'entity_key', 'field_name', 'source_type', 'source_id', 'source_ref', 'new_value', 'sync_run_id', 'changed_at', 'change_reason'];
@@ -180,47 +168,22 @@ async function measureBaselines(
   return cases;
 }
 
-function runChild(request: ChildRequest): Promise<ChildResult> {
+/** Runs one fieldsync case in a child: the bundle of fieldsync-case.ts under plain node. */
+function runChild(bundle: NodeBundle, request: ChildRequest): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ['--child', JSON.stringify(request)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // execArgv [] so the child does not inherit this process's tsx loader (--require, --import, --conditions).
+    const child = fork(bundle.file, ['--child', JSON.stringify(request)], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.on('message', (message) => resolve(message as ChildResult));
+    child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? undefined : reject(new Error(`bench child ${request.caseName} exited with ${code}`))));
   });
 }
 
-/** In the child: one fieldsync sync, timed, with what it wrote. */
-async function childCase(request: ChildRequest): Promise<ChildResult> {
-  const store = postgresStore({
-    ...(request.kind === 'server' ? { connectionString: request.connection } : { dataDir: request.connection }),
-    schema: request.schema,
-    entitySchema: request.schema,
-  });
-  await store.init!();
-  const driver = await store.driver();
-  const fingerprint = async () => {
-    const [entities] = (await driver.query<{ versions: string; n: string }>(`select coalesce(sum(hashtext(xmin::text || ctid::text)), 0)::text as versions, count(*)::text as n from "${request.schema}".partners`)).rows;
-    const [lineage] = (await driver.query<{ n: string }>(`select count(*)::text as n from "${request.schema}".field_lineage`)).rows;
-    return { versions: entities!.versions, entities: Number(entities!.n), lineage: Number(lineage!.n) };
-  };
-  const before = await fingerprint();
-  const baseRssMb = process.memoryUsage().rss / 1024 / 1024;
-  const version = request.caseName === 'changed' ? 1 : 0;
-  const engine = createSyncEngine({ store, strategies: [generatedRows(request.rows, version)], config: mapping, batchSize: request.batchSize });
-  const started = now();
-  const result = await engine.syncTab(TAB_ID);
-  const ms = now() - started;
-  const after = await fingerprint();
-  const entityRowsWritten = request.caseName === 'initial' ? after.entities - before.entities : before.versions === after.versions ? 0 : result.stats.rowsUpdated;
-  await engine.dispose();
-  const { total: _total, ...phases } = result.timings;
-  return { ms, peakRssMb: process.resourceUsage().maxRSS / 1024, baseRssMb, phases, entityRowsWritten, lineageRowsWritten: after.lineage - before.lineage, success: result.success };
-}
-
-async function measureFieldsync(target: BenchCase['target'], kind: ChildRequest['kind'], connection: string, schema: string, rows: number, batchSize: number): Promise<BenchCase[]> {
+async function measureFieldsync(bundle: NodeBundle, target: BenchCase['target'], kind: ChildRequest['kind'], connection: string, schema: string, rows: number, batchSize: number): Promise<BenchCase[]> {
   const names: Record<CaseName, string> = { initial: 'fieldsync: initial sync', unchanged: 'fieldsync: re-sync, nothing changed', changed: 'fieldsync: re-sync, 1% rows x 2 fields changed' };
   const cases: BenchCase[] = [];
   for (const caseName of ['initial', 'unchanged', 'changed'] as const) {
-    const result = await runChild({ kind, connection, schema, rows, batchSize, caseName });
+    const result = await runChild(bundle, { kind, connection, schema, rows, batchSize, caseName });
     if (!result.success) throw new Error(`fieldsync ${caseName} failed`);
     cases.push({ target, name: names[caseName], rows, ms: result.ms, peakRssMb: result.peakRssMb, baseRssMb: result.baseRssMb, phases: result.phases, entityRowsWritten: result.entityRowsWritten, lineageRowsWritten: result.lineageRowsWritten });
   }
@@ -230,36 +193,42 @@ async function measureFieldsync(target: BenchCase['target'], kind: ChildRequest[
 /** Runs the whole benchmark; returns every case and the checks against the targets. */
 export async function runPostgresBench(options: PostgresBenchOptions): Promise<{ cases: BenchCase[]; checks: BenchCheck[] }> {
   const cases: BenchCase[] = [];
-  if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 4 });
-    const run = async (sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as Array<Record<string, unknown>>;
-    const driver = pgDriver({ pool: pool as unknown as PgPoolLike });
-    cases.push(...(await measureBaselines('server', run, (sql, lines) => copyServer(pool, sql, lines), driver, options.rows, options.naiveRows, options.batchSize)));
-    const schema = schemaName('sync');
-    await migrate(driver, { schema });
-    await run(ENTITY_TABLE_SQL(schema));
-    try {
-      cases.push(...(await measureFieldsync('server', 'server', options.databaseUrl, schema, options.rows, options.batchSize)));
-    } finally {
-      await run(`drop schema "${schema}" cascade`);
-      await pool.end();
-    }
-  }
-  if (options.pgliteRows > 0) {
-    const directory = await mkdtemp(join(tmpdir(), 'fieldsync-bench-pglite-'));
-    try {
-      const db = await PGlite.create(directory);
-      const run = async (sql: string, params?: unknown[]) => (await db.query<Record<string, unknown>>(sql, params)).rows;
-      const driver = pgliteDriver({ pglite: db as unknown as PGliteLike });
-      cases.push(...(await measureBaselines('PGlite', run, (sql, lines) => copyPglite(db, sql, lines), driver, options.pgliteRows, Math.min(options.naiveRows, options.pgliteRows), options.batchSize)));
+  if (!options.databaseUrl && options.pgliteRows <= 0) return { cases, checks: [] };
+  const bundle = await bundleForNode(fileURLToPath(new URL('./fieldsync-case.ts', import.meta.url)));
+  try {
+    if (options.databaseUrl) {
+      const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 4 });
+      const run = async (sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as Array<Record<string, unknown>>;
+      const driver = pgDriver({ pool: pool as unknown as PgPoolLike });
+      cases.push(...(await measureBaselines('server', run, (sql, lines) => copyServer(pool, sql, lines), driver, options.rows, options.naiveRows, options.batchSize)));
       const schema = schemaName('sync');
       await migrate(driver, { schema });
       await run(ENTITY_TABLE_SQL(schema));
-      await db.close();
-      cases.push(...(await measureFieldsync('PGlite', 'pglite', directory, schema, options.pgliteRows, options.batchSize)));
-    } finally {
-      await rm(directory, { recursive: true, force: true });
+      try {
+        cases.push(...(await measureFieldsync(bundle, 'server', 'server', options.databaseUrl, schema, options.rows, options.batchSize)));
+      } finally {
+        await run(`drop schema "${schema}" cascade`);
+        await pool.end();
+      }
     }
+    if (options.pgliteRows > 0) {
+      const directory = await mkdtemp(join(tmpdir(), 'fieldsync-bench-pglite-'));
+      try {
+        const db = await PGlite.create(directory);
+        const run = async (sql: string, params?: unknown[]) => (await db.query<Record<string, unknown>>(sql, params)).rows;
+        const driver = pgliteDriver({ pglite: db as unknown as PGliteLike });
+        cases.push(...(await measureBaselines('PGlite', run, (sql, lines) => copyPglite(db, sql, lines), driver, options.pgliteRows, Math.min(options.naiveRows, options.pgliteRows), options.batchSize)));
+        const schema = schemaName('sync');
+        await migrate(driver, { schema });
+        await run(ENTITY_TABLE_SQL(schema));
+        await db.close();
+        cases.push(...(await measureFieldsync(bundle, 'PGlite', 'pglite', directory, schema, options.pgliteRows, options.batchSize)));
+      } finally {
+        await rm(directory, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    await bundle.dispose();
   }
   return { cases, checks: checksOf(cases) };
 }
@@ -285,16 +254,4 @@ function checksOf(cases: BenchCase[]): BenchCheck[] {
     checks.push({ target, check: 'peak RSS of a fieldsync case (MB)', value: Math.round(peak), limit: '<= 300', pass: peak <= 300 });
   }
   return checks;
-}
-
-// Child mode: `postgres.ts --child <request json>` runs one fieldsync case and reports over IPC.
-if (process.argv[2] === '--child' && process.send) {
-  const request = JSON.parse(process.argv[3]!) as ChildRequest;
-  childCase(request).then(
-    (result) => process.send!(result, () => process.exit(0)),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
 }

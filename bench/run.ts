@@ -5,9 +5,12 @@
  * (engine batch size, default 500 as the engine's). The server is DATABASE_URL (skipped when unset).
  * `--sheets-rows N` (end-to-end Sheets case, default the same as --rows, 0 to skip) and
  * `--only sheets` (skip the postgres cases). Prints tables and writes JSON to bench/results/.
+ * This process runs under tsx (`tsx --conditions=source`); the postgres fieldsync cases do not:
+ * each runs in a child process, bundled to JavaScript with esbuild and run by plain node (see
+ * postgres.ts), so their peak RSS excludes the TypeScript loader and the bench's own imports.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { runPostgresBench, type BenchCase } from './postgres.js';
+import { FIELDSYNC_CASE_RUNTIME, runPostgresBench, type BenchCase } from './postgres.js';
 import { runSheetsBench } from './sheets-e2e.js';
 
 function flag(name: string, fallback: number): number {
@@ -32,6 +35,7 @@ const format = (each: BenchCase) =>
 const { cases, checks } = options.only === 'sheets' ? { cases: [], checks: [] } : await runPostgresBench(options);
 const lines = [
   `postgres benchmark (batch size ${options.batchSize}, node ${process.version})`,
+  `note: ${FIELDSYNC_CASE_RUNTIME}.`,
   '',
   '| target | case | rows | time | rows/s | entity rows written | lineage rows written | peak RSS MB (before sync) | note / engine phases |',
   '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
