@@ -18,6 +18,11 @@ const engine = createSyncEngine({
       () => partnerRows(25),
       async (batch) => {
         if (batch === 2) {
+          // The engine reads ahead while a batch's write is in flight: wait for the commit itself.
+          const driver = await store.driver();
+          while (Number((await driver.query<{ n: string }>(`select count(*)::text as n from "${schema}".partners`)).rows[0]!.n) < 10) {
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
           process.stdout.write('first batch committed\n');
           await new Promise(() => {});
         }

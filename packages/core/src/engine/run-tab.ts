@@ -80,6 +80,15 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
   let reader: SourceReader | undefined;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   const stats = emptyStats();
+  // One batch's write may be in flight while the next rows are read, keyed and hashed (the
+  // database works while this process does): it is awaited before the next batch loads, so
+  // batches are written in order and each load sees every earlier batch's writes.
+  let writing: Promise<void> | null = null;
+  const settle = async (): Promise<void> => {
+    const pendingWrite = writing;
+    writing = null;
+    if (pendingWrite) await pendingWrite;
+  };
   const errors: RowError[] = [];
   const warnings: string[] = [];
   const previews: ChangePreview[] = [];
@@ -172,6 +181,7 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
       const transformed = await timed('transform', () => transformKeyed(plan, source, keyed));
       recordErrors(transformed.errors);
       const keys = [...transformed.rows.map((row) => row.key), ...deleted.map((record) => record.key)];
+      await settle();
       const existing: Map<string, ExistingEntity> =
         keys.length === 0 ? new Map() : await timed('load', () => store.loadEntities({ entity: plan.entity, keyField: plan.keyField, keys, fields: plan.loadFields, withOwners: plan.withOwners }));
       const reconcileStart = performance.now();
@@ -200,13 +210,20 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
       const empty = built.batch.creates.length + built.batch.updates.length + built.batch.deletes.length + built.batch.lineage.length + built.batch.conflicts.length + fingerprints.length === 0;
       // A batch with nothing to write and no cursor to move costs no round trip; finishRun
       // stores the run's final counters.
+      const batchStats: Partial<RunStats> = { ...built.stats, rowsSkipped: transformed.skipped, rowsUnchanged: decided.unchanged };
       if (!dryRun && (!empty || checkpoint)) {
-        const written = await timed('write', () =>
-          store.applyBatch({ ...built.batch, stats: delta, ...(checkpoint && { checkpoint: checkpoint.value }), ...(fingerprints.length > 0 && { fingerprints }) }),
-        );
-        delta.conflictCount = written.conflicts;
+        await settle();
+        const request = { ...built.batch, stats: delta, ...(checkpoint && { checkpoint: checkpoint.value }), ...(fingerprints.length > 0 && { fingerprints }) };
+        // Counted once written (a failed run reports what it committed); conflicts count what the
+        // store inserted (an open duplicate is not inserted again).
+        writing = timed('write', () => store.applyBatch(request)).then((written) => {
+          addStats(stats, { ...batchStats, conflictCount: written.conflicts });
+        });
+        // Marks the rejection handled until settle() awaits (and rethrows) it.
+        writing.catch(() => undefined);
+      } else {
+        addStats(stats, batchStats);
       }
-      addStats(stats, { ...built.stats, rowsSkipped: transformed.skipped, rowsUnchanged: decided.unchanged, conflictCount: delta.conflictCount });
       if (collect) {
         previews.push(...built.previews);
         conflicts.push(...decided.conflicts);
@@ -268,6 +285,7 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
         if (remaining <= 0) break;
       }
       if (pending.length > 0 || pendingDeleted.length > 0) await flush(null);
+      await settle();
       known = null;
     } finally {
       // Ends the source's generator (closing its streams) when the loop stops early.
@@ -287,6 +305,8 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
     const failure = describeError(signal.aborted && !FieldsyncError.isInstance(error) ? abortError() : error);
     if (run) {
       failedRunIds.set(error as object, run.id);
+      // A write still in flight lands (or fails) before the run's final record.
+      await settle().catch(() => undefined);
       await store.finishRun(run.id, { status: 'failed', stats, errors, warnings, failure }).catch((finishError: unknown) => {
         context.log({ level: 'error', message: `Could not record the failure of run ${run?.id}: ${describeError(finishError).message}`, tabMappingId: plan.tab.id });
       });
