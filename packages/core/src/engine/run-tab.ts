@@ -221,6 +221,10 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
         });
         // Marks the rejection handled until settle() awaits (and rethrows) it.
         writing.catch(() => undefined);
+        // One turn of the event loop sends the request (a pooled connection is handed out on the
+        // loop), so the database works on it while the next rows are read, even from a source
+        // that never waits on I/O.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       } else {
         addStats(stats, batchStats);
       }
