@@ -167,7 +167,7 @@ declare
   stats jsonb := coalesce(payload->'stats', '{}'::jsonb);
   lineage jsonb := payload->'lineage';
   lineage_rows integer := case jsonb_typeof(payload->'lineage')
-    when 'object' then coalesce(jsonb_array_length(payload->'lineage'->'field_name'), 0)
+    when 'object' then coalesce((payload->'lineage'->>'rows')::int, jsonb_array_length(payload->'lineage'->'field_name'), 0)
     when 'array' then jsonb_array_length(payload->'lineage')
     else 0 end;
   fingerprint_rows integer := case jsonb_typeof(payload->'fingerprints')
@@ -275,7 +275,7 @@ begin
       (select max(h.changed_at) + interval '1 microsecond' from "public"."field_lineage" h
         where h.entity_type = entity
           and h.entity_id = any(case jsonb_typeof(lineage)
-            when 'object' then array(select id::uuid from jsonb_array_elements_text(lineage->'entity_id') as ids(id) where id is not null)
+            when 'object' then array(select id::uuid from jsonb_array_elements_text(coalesce(lineage->'entity_id', jsonb_build_array(lineage->'uniform'->'entity_id'))) as ids(id) where id is not null)
             else array(select (line->>'entity_id')::uuid from jsonb_array_elements(coalesce(lineage, '[]'::jsonb)) as lines(line) where line->>'entity_id' is not null)
           end)),
       (select max(created_at) + interval '1 microsecond' from "public"."fieldsync_conflicts"));
@@ -287,16 +287,31 @@ begin
        previous_value, new_value, sync_run_id, changed_by, changed_at, change_reason)
     -- jsonb_to_record turns the JSON arrays of text and uuid columns into Postgres arrays in C (a
     -- per-column jsonb_array_elements + array_agg was 2x slower). Not the value columns: a value
-    -- that is itself a JSON array would be read as a second array dimension.
+    -- that is itself a JSON array would be read as a second array dimension. A column sent once in
+    -- `uniform` (one value for every row) is repeated with array_fill.
     select l.entity_type, coalesce(l.entity_id, (created_ids->>l.entity_key)::uuid), l.entity_key, l.field_name,
            l.source_type, l.source_id, l.source_ref, l.previous_value, l.new_value,
            l.sync_run_id, l.changed_by, batch_instant, l.change_reason
     from jsonb_to_record(lineage) as c(
            entity_type text[], entity_id uuid[], entity_key text[], field_name text[], source_type text[], source_id uuid[],
            source_ref text[], sync_run_id uuid[], changed_by uuid[], change_reason text[]),
-         unnest(c.entity_type, c.entity_id, c.entity_key, c.field_name, c.source_type, c.source_id, c.source_ref,
-                "public".fieldsync_jsonb_array(lineage->'previous_value'), "public".fieldsync_jsonb_array(lineage->'new_value'),
-                c.sync_run_id, c.changed_by, c.change_reason)
+         jsonb_to_record(coalesce(lineage->'uniform', '{}'::jsonb)) as u(
+           entity_type text, entity_id uuid, entity_key text, field_name text, source_type text, source_id uuid,
+           source_ref text, sync_run_id uuid, changed_by uuid, change_reason text),
+         unnest(coalesce(c.entity_type, array_fill(u.entity_type, array[lineage_rows])),
+                coalesce(c.entity_id, array_fill(u.entity_id, array[lineage_rows])),
+                coalesce(c.entity_key, array_fill(u.entity_key, array[lineage_rows])),
+                coalesce(c.field_name, array_fill(u.field_name, array[lineage_rows])),
+                coalesce(c.source_type, array_fill(u.source_type, array[lineage_rows])),
+                coalesce(c.source_id, array_fill(u.source_id, array[lineage_rows])),
+                coalesce(c.source_ref, array_fill(u.source_ref, array[lineage_rows])),
+                case when lineage ? 'previous_value' then "public".fieldsync_jsonb_array(lineage->'previous_value')
+                     else array_fill(nullif(lineage->'uniform'->'previous_value', 'null'::jsonb), array[lineage_rows]) end,
+                case when lineage ? 'new_value' then "public".fieldsync_jsonb_array(lineage->'new_value')
+                     else array_fill(nullif(lineage->'uniform'->'new_value', 'null'::jsonb), array[lineage_rows]) end,
+                coalesce(c.sync_run_id, array_fill(u.sync_run_id, array[lineage_rows])),
+                coalesce(c.changed_by, array_fill(u.changed_by, array[lineage_rows])),
+                coalesce(c.change_reason, array_fill(u.change_reason, array[lineage_rows])))
       as l(entity_type, entity_id, entity_key, field_name, source_type, source_id, source_ref,
            previous_value, new_value, sync_run_id, changed_by, change_reason);
     get diagnostics total_lineage = row_count;

@@ -240,6 +240,23 @@ for (const kind of testDatabaseKinds()) {
       expect(history.map((row) => [row.previousValue, row.newValue, row.reason, row.syncRunId])).toEqual([['x', 'y', 'forced', run.id], [null, 'x', 'create', run.id]]);
     });
 
+    it('fieldsync_apply_batch - lineage columns sent once as uniform values (every row the same) are written to every row', async () => {
+      const run = await db.store.createRun({ dataSourceId: SOURCE, tabMappingId: TAB, trigger: 'manual', triggeredBy: null, dryRun: false, forceOverwrite: false });
+      await db.store.applyBatch(batch(run.id, { creates: ['A', 'B', 'C'].map((key) => ({ key, values: { code: key, brand: 'x' } })), lineage: ['A', 'B', 'C'].map((key) => lineage(key, 'brand', 'x', null, run.id)) }));
+      const ids = await db.store.loadEntities({ entity: 'partners', keyField: 'code', keys: ['A', 'B', 'C'], fields: [], withOwners: false });
+      // Every column of these updates is uniform but the entity id and key: one field, one value, one reason.
+      const updates = ['A', 'B', 'C'].map((key) => ({ id: ids.get(key)!.id, key, values: { brand: 'same' } }));
+      const changes = ['A', 'B', 'C'].map((key): NewLineage => ({ ...lineage(key, 'brand', 'same', ids.get(key)!.id, run.id), previousValue: 'x', reason: 'source_of_truth' }));
+      expect(await db.store.applyBatch(batch(run.id, { updates, lineage: changes }))).toMatchObject({ updated: 3, lineage: 3 });
+      for (const key of ['A', 'B', 'C']) {
+        const history = await db.store.fieldHistory({ entityType: 'partners', entityId: ids.get(key)!.id, fieldName: 'brand' });
+        expect(history.map((row) => [row.entityKey, row.previousValue, row.newValue, row.reason, row.sourceId, row.sourceRef, row.syncRunId])).toEqual([
+          [key, 'x', 'same', 'source_of_truth', SOURCE, 'Master > Partners > brand', run.id],
+          [key, null, 'x', 'create', SOURCE, 'Master > Partners > brand', run.id],
+        ]);
+      }
+    });
+
     it('identifiers - hostile table and column names are rejected before any SQL', async () => {
       await expect(db.store.describeEntity('partners"; drop table x; --')).rejects.toMatchObject({ code: 'CONFIGURATION_INVALID' });
       await expect(db.store.loadEntities({ entity: 'partners', keyField: 'code"--', keys: ['a'], fields: [], withOwners: false })).rejects.toMatchObject({ code: 'CONFIGURATION_INVALID' });
