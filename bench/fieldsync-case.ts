@@ -23,6 +23,8 @@ export interface ChildRequest {
   rows: number;
   batchSize: number;
   caseName: CaseName;
+  /** Source version: 0 as first synced; each later version changes 2 fields of the same 1% of rows. */
+  version: number;
 }
 
 export interface ChildResult {
@@ -51,7 +53,7 @@ async function childCase(request: ChildRequest): Promise<ChildResult> {
   };
   const before = await fingerprint();
   const baseRssMb = process.memoryUsage().rss / 1024 / 1024;
-  const version = request.caseName === 'changed' ? 1 : 0;
+  const version = request.version;
   const engine = createSyncEngine({ store, strategies: [generatedRows(request.rows, version)], config: mapping, batchSize: request.batchSize });
   const started = performance.now();
   const result = await engine.syncTab(TAB_ID);

@@ -36,6 +36,8 @@ export interface PostgresBenchOptions {
   naiveRows: number;
   /** Engine batch size. */
   batchSize: number;
+  /** Times the entity COPY floor and each re-sync case run; the median is reported. */
+  repeat: number;
   /** The server, or undefined to skip it. */
   databaseUrl: string | undefined;
 }
@@ -55,6 +57,8 @@ export interface BenchCase {
   entityRowsWritten?: number;
   lineageRowsWritten?: number;
   note?: string;
+  /** Each run's time (ms) when the case ran several times. */
+  runs?: number[];
 }
 
 /** A target checked against a baseline of the same run. */
@@ -70,6 +74,7 @@ const LINEAGE_COLUMNS = ['entity_type', 'entity_id', 'entity_key', 'field_name',
 const FIELD_OF_HEADER: Record<string, string> = { Code: 'code', Brand: 'brand', Revenue: 'revenue', Seats: 'seats', Active: 'active', Signed: 'signed_on', Seen: 'seen_at', Tier: 'tier', Region: 'region', Notes: 'notes' };
 
 const now = () => performance.now();
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
 const schemaName = (role: string) => `fs_bench_${role}_${randomBytes(4).toString('hex')}`;
 
 /** COPY text lines of the lineage rows the store writes for created entity `index`. */
@@ -115,6 +120,7 @@ async function measureBaselines(
   rows: number,
   naiveRows: number,
   batchSize: number,
+  repeat: number,
 ): Promise<BenchCase[]> {
   const cases: BenchCase[] = [];
   const schema = schemaName('floor');
@@ -122,10 +128,17 @@ async function measureBaselines(
   await run(ENTITY_TABLE_SQL(schema));
   const entityCopy = `copy "${schema}".partners (${ENTITY_COLUMNS.join(', ')}) from stdin`;
 
-  let started = now();
-  await copy(entityCopy, chunks(rows, entityCopyLine));
-  cases.push({ target, name: 'write floor: COPY entity rows', rows, ms: now() - started, entityRowsWritten: rows, lineageRowsWritten: 0 });
+  // The entity floor is the baseline of the unchanged re-sync: measured `repeat` times like it, median kept.
+  const floorTimes: number[] = [];
+  for (let attempt = 0; attempt < repeat; attempt++) {
+    if (attempt > 0) await run(`truncate "${schema}".partners`);
+    const copyStarted = now();
+    await copy(entityCopy, chunks(rows, entityCopyLine));
+    floorTimes.push(now() - copyStarted);
+  }
+  cases.push({ target, name: 'write floor: COPY entity rows', rows, ms: median(floorTimes), entityRowsWritten: rows, lineageRowsWritten: 0, ...(repeat > 1 && { note: `median of ${repeat}: ${floorTimes.map((ms) => (ms / 1000).toFixed(2)).join(', ')} s` }) });
 
+  let started: number;
   await run(`truncate "${schema}".partners`);
   const ids = Array.from({ length: rows }, () => randomUUID());
   const runId = randomUUID();
@@ -179,13 +192,33 @@ function runChild(bundle: NodeBundle, request: ChildRequest): Promise<ChildResul
   });
 }
 
-async function measureFieldsync(bundle: NodeBundle, target: BenchCase['target'], kind: ChildRequest['kind'], connection: string, schema: string, rows: number, batchSize: number): Promise<BenchCase[]> {
+async function measureFieldsync(bundle: NodeBundle, target: BenchCase['target'], kind: ChildRequest['kind'], connection: string, schema: string, rows: number, batchSize: number, repeat: number): Promise<BenchCase[]> {
   const names: Record<CaseName, string> = { initial: 'fieldsync: initial sync', unchanged: 'fieldsync: re-sync, nothing changed', changed: 'fieldsync: re-sync, 1% rows x 2 fields changed' };
   const cases: BenchCase[] = [];
+  // The initial sync once; the re-syncs `repeat` times each (median kept): unchanged ones at
+  // version 0, then changed ones at versions 1, 2, ... (each changes 2 fields of the same 1% of rows).
+  let version = 0;
   for (const caseName of ['initial', 'unchanged', 'changed'] as const) {
-    const result = await runChild(bundle, { kind, connection, schema, rows, batchSize, caseName });
-    if (!result.success) throw new Error(`fieldsync ${caseName} failed`);
-    cases.push({ target, name: names[caseName], rows, ms: result.ms, peakRssMb: result.peakRssMb, baseRssMb: result.baseRssMb, phases: result.phases, entityRowsWritten: result.entityRowsWritten, lineageRowsWritten: result.lineageRowsWritten });
+    const results: ChildResult[] = [];
+    for (let attempt = 0; attempt < (caseName === 'initial' ? 1 : repeat); attempt++) {
+      if (caseName === 'changed') version += 1;
+      const result = await runChild(bundle, { kind, connection, schema, rows, batchSize, caseName, version });
+      if (!result.success) throw new Error(`fieldsync ${caseName} failed`);
+      results.push(result);
+    }
+    const middle = [...results].sort((a, b) => a.ms - b.ms)[Math.floor((results.length - 1) / 2)]!;
+    cases.push({
+      target,
+      name: names[caseName],
+      rows,
+      ms: middle.ms,
+      peakRssMb: Math.max(...results.map((result) => result.peakRssMb)),
+      baseRssMb: middle.baseRssMb,
+      phases: middle.phases,
+      entityRowsWritten: middle.entityRowsWritten,
+      lineageRowsWritten: middle.lineageRowsWritten,
+      ...(results.length > 1 && { runs: results.map((result) => Math.round(result.ms)) }),
+    });
   }
   return cases;
 }
@@ -200,12 +233,12 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<{
       const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 4 });
       const run = async (sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as Array<Record<string, unknown>>;
       const driver = pgDriver({ pool: pool as unknown as PgPoolLike });
-      cases.push(...(await measureBaselines('server', run, (sql, lines) => copyServer(pool, sql, lines), driver, options.rows, options.naiveRows, options.batchSize)));
+      cases.push(...(await measureBaselines('server', run, (sql, lines) => copyServer(pool, sql, lines), driver, options.rows, options.naiveRows, options.batchSize, options.repeat)));
       const schema = schemaName('sync');
       await migrate(driver, { schema });
       await run(ENTITY_TABLE_SQL(schema));
       try {
-        cases.push(...(await measureFieldsync(bundle, 'server', 'server', options.databaseUrl, schema, options.rows, options.batchSize)));
+        cases.push(...(await measureFieldsync(bundle, 'server', 'server', options.databaseUrl, schema, options.rows, options.batchSize, options.repeat)));
       } finally {
         await run(`drop schema "${schema}" cascade`);
         await pool.end();
@@ -217,12 +250,12 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<{
         const db = await PGlite.create(directory);
         const run = async (sql: string, params?: unknown[]) => (await db.query<Record<string, unknown>>(sql, params)).rows;
         const driver = pgliteDriver({ pglite: db as unknown as PGliteLike });
-        cases.push(...(await measureBaselines('PGlite', run, (sql, lines) => copyPglite(db, sql, lines), driver, options.pgliteRows, Math.min(options.naiveRows, options.pgliteRows), options.batchSize)));
+        cases.push(...(await measureBaselines('PGlite', run, (sql, lines) => copyPglite(db, sql, lines), driver, options.pgliteRows, Math.min(options.naiveRows, options.pgliteRows), options.batchSize, options.repeat)));
         const schema = schemaName('sync');
         await migrate(driver, { schema });
         await run(ENTITY_TABLE_SQL(schema));
         await db.close();
-        cases.push(...(await measureFieldsync(bundle, 'PGlite', 'pglite', directory, schema, options.pgliteRows, options.batchSize)));
+        cases.push(...(await measureFieldsync(bundle, 'PGlite', 'pglite', directory, schema, options.pgliteRows, options.batchSize, options.repeat)));
       } finally {
         await rm(directory, { recursive: true, force: true });
       }

@@ -2,7 +2,8 @@
  * Benchmarks. `npx -y pnpm@12.4.2 bench` from the repository root runs them all; flags:
  * `--rows N` (server rows, default 100000), `--pglite-rows N` (default 20000, 0 to skip),
  * `--naive-rows N` (rows the naive engine really writes, default 1000), `--batch-size N`
- * (engine batch size, default 500 as the engine's). The server is DATABASE_URL (skipped when unset).
+ * (engine batch size, default 500 as the engine's), `--repeat N` (runs of the entity COPY floor
+ * and of each re-sync case, median reported; default 3: these machines are shared and noisy). The server is DATABASE_URL (skipped when unset).
  * `--sheets-rows N` (end-to-end Sheets case, default the same as --rows, 0 to skip) and
  * `--only sheets` (skip the postgres cases). Prints tables and writes JSON to bench/results/.
  * This process runs under tsx (`tsx --conditions=source`); the postgres fieldsync cases do not:
@@ -24,13 +25,14 @@ const options = {
   pgliteRows: flag('pglite-rows', 20_000),
   naiveRows: flag('naive-rows', 1_000),
   batchSize: flag('batch-size', 500),
+  repeat: Math.max(1, flag('repeat', 3)),
   databaseUrl: process.env.DATABASE_URL,
   sheetsRows: flag('sheets-rows', flag('rows', 100_000)),
   only: process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined,
 };
 
 const format = (each: BenchCase) =>
-  `| ${each.target} | ${each.name} | ${each.rows.toLocaleString('en-US')} | ${(each.ms / 1000).toFixed(2)} s | ${Math.round(each.rows / (each.ms / 1000)).toLocaleString('en-US')} | ${each.entityRowsWritten ?? ''} | ${each.lineageRowsWritten ?? ''} | ${each.peakRssMb === undefined ? '' : `${Math.round(each.peakRssMb)} (${Math.round(each.baseRssMb ?? 0)} before)`} | ${each.note ?? (each.phases ? Object.entries(each.phases).map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(1)}`).join(', ') + ' s' : '')} |`;
+  `| ${each.target} | ${each.name} | ${each.rows.toLocaleString('en-US')} | ${(each.ms / 1000).toFixed(2)} s | ${Math.round(each.rows / (each.ms / 1000)).toLocaleString('en-US')} | ${each.entityRowsWritten ?? ''} | ${each.lineageRowsWritten ?? ''} | ${each.peakRssMb === undefined ? '' : `${Math.round(each.peakRssMb)} (${Math.round(each.baseRssMb ?? 0)} before)`} | ${each.note ?? (each.phases ? Object.entries(each.phases).map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(1)}`).join(', ') + ' s' : '')}${each.runs ? `; median of ${each.runs.map((ms) => (ms / 1000).toFixed(2)).join(', ')} s` : ''} |`;
 
 const { cases, checks } = options.only === 'sheets' ? { cases: [], checks: [] } : await runPostgresBench(options);
 const lines = [
