@@ -22,7 +22,8 @@ export interface ExistingEntity {
   owners?: Readonly<Record<string, string | null>>;
   /**
    * The entity row's version: an opaque text that changes whenever anyone writes the row
-   * (Postgres: `xmin` and `ctid`). Stores with {@link Store.loadFingerprints} must return it.
+   * (Postgres: `xmin` and `ctid`). Stores with {@link Store.loadFingerprints} return it when
+   * asked (`withVersions`).
    */
   version?: string;
 }
@@ -37,6 +38,8 @@ export interface LoadRequest {
   fields: ReadonlyArray<string>;
   /** Also return the last writer of each field in `fields` (needed when several sources share a field). */
   withOwners: boolean;
+  /** Also return each entity's {@link ExistingEntity.version} (the engine asks when it records row fingerprints). */
+  withVersions?: boolean;
 }
 
 /**

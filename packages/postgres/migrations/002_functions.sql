@@ -99,8 +99,11 @@ begin
     ) chunks;
   end if;
   -- versions[i] is row i's version (xmin:ctid), for row fingerprints: both aggregates see the rows in one order.
-  execute format('select coalesce(json_agg(%1$s), ''[]''::json), coalesce(json_agg(t.xmin::text || '':'' || t.ctid::text), ''[]''::json) from %2$I.%3$I t where t.%4$I = any($1::%5$s[])',
-    row_sql, entity_schema, entity, key_field, key_type)
+  execute format('select coalesce(json_agg(%1$s), ''[]''::json), %6$s from %2$I.%3$I t where t.%4$I = any($1::%5$s[])',
+    row_sql, entity_schema, entity, key_field, key_type,
+    -- Only when asked (row fingerprints): a view as entity relation has no xmin or ctid.
+    case when coalesce((payload->>'withVersions')::boolean, false)
+      then 'coalesce(json_agg(t.xmin::text || '':'' || t.ctid::text), ''[]''::json)' else 'null::json' end)
     into rows_found, versions_found
     using array(select jsonb_array_elements_text(coalesce(payload->'keys', '[]'::jsonb)));
   if coalesce((payload->>'withOwners')::boolean, false) and json_array_length(rows_found) > 0 then
@@ -357,17 +360,22 @@ begin
     where id = (payload->>'runId')::uuid;
   end if;
 
-  -- Fingerprints carry the entity's version after this batch's writes.
+  -- Fingerprints carry the entity's version after this batch's writes. Each statement here sees
+  -- other transactions' commits (READ COMMITTED), so a row is recorded only if it is still the
+  -- version the run loaded, or a version this transaction wrote: a write committed by someone
+  -- else since the check above is never taken for the run's. (Left open: another writer's commit
+  -- between that check and this batch's own UPDATE of the same row, a window of milliseconds.)
   if fingerprint_rows > 0 then
     execute format(
       'insert into "public"."fieldsync_row_fingerprints" (tab_mapping_id, entity_key, row_hash, entity_id, entity_xmin, entity_ctid) '
       || 'select $3, f.key, f.hash, e.%5$I::text, e.xmin, e.ctid '
-      || 'from unnest($1::text[], $2::bigint[]) f(key, hash) join %1$I.%2$I e on e.%3$I = f.key::%4$s '
+      || 'from unnest($1::text[], $2::bigint[], $5::text[]) f(key, hash, version) join %1$I.%2$I e on e.%3$I = f.key::%4$s '
       || 'where not (f.key = any($4)) '
+      || 'and (e.xmin = pg_current_xact_id()::xid or e.xmin::text || '':'' || e.ctid::text = f.version) '
       || 'on conflict (tab_mapping_id, entity_key) do update set row_hash = excluded.row_hash, entity_id = excluded.entity_id, '
       || 'entity_xmin = excluded.entity_xmin, entity_ctid = excluded.entity_ctid',
       entity_schema, entity, key_field, key_type, id_column)
-      using fingerprint_keys, fingerprint_hashes, (payload->>'tabMappingId')::uuid, raced;
+      using fingerprint_keys, fingerprint_hashes, (payload->>'tabMappingId')::uuid, raced, fingerprint_versions;
   end if;
 
   if payload ? 'checkpoint' then
@@ -506,14 +514,17 @@ language plpgsql stable set work_mem = '64MB' set enable_mergejoin = off set ena
 declare
   entity_schema text := coalesce(payload->>'entitySchema', 'public');
   entity text := payload->>'entity';
+  id_column text := coalesce(payload->>'idColumn', 'id');
   relation regclass := "public".fieldsync_entity_relation(entity_schema, entity);
   result json;
 begin
+  -- The id too: the partitions of a partitioned table number their ctids each, and one
+  -- transaction gives every row it writes the same xmin.
   execute format(
     'select json_build_object(''keys'', coalesce(json_agg(f.entity_key), ''[]''::json), ''hashes'', coalesce(json_agg(f.row_hash), ''[]''::json)) '
     || 'from "public"."fieldsync_row_fingerprints" f join %1$I.%2$I e on e.ctid = f.entity_ctid and e.xmin = f.entity_xmin '
-    || 'where f.tab_mapping_id = $1',
-    entity_schema, entity)
+    || 'where f.tab_mapping_id = $1 and e.%3$I::text = f.entity_id',
+    entity_schema, entity, id_column)
     into result
     using (payload->>'tabMappingId')::uuid;
   return result;

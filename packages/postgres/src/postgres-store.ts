@@ -186,7 +186,7 @@ export function postgresStore(options: PostgresStoreOptions = {}): PostgresStore
       if (request.keys.length === 0) return found;
       const result = await callFunction<{ fields: string[]; rows: Array<[string, string, ...unknown[]]>; versions?: string[]; owners: Record<string, Record<string, string | null>> }>(
         'fieldsync_load_entities',
-        { entitySchema, entity: request.entity, keyField: request.keyField, idColumn: entitySchemaOf.idColumn, keys: request.keys, fields: request.fields, withOwners: request.withOwners },
+        { entitySchema, entity: request.entity, keyField: request.keyField, idColumn: entitySchemaOf.idColumn, keys: request.keys, fields: request.fields, withOwners: request.withOwners, withVersions: request.withVersions ?? false },
         `load entities from ${request.entity}`,
       );
       const types = result.fields.map((field) => entitySchemaOf.columns.get(field)?.type);

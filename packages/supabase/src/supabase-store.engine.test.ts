@@ -44,7 +44,7 @@ for (const kind of testBackendKinds()) {
       // Two lineage rows per created partner: partner_code and brand_name.
       expect(await count('field_lineage')).toBe(8);
       const [failed] = (await backend.store.listRuns({ limit: 1 })).items;
-      expect(failed).toMatchObject({ status: 'failed', failure: { code: 'STORE_UNAVAILABLE' }, rowsCreated: 4 });
+      expect(failed).toMatchObject({ status: 'failed', failure: { code: 'STORE_UNAVAILABLE' }, rowsCreated: 4, rowsProcessed: 4 });
 
       const result = await engine.syncTab('partners-tab');
       expect(result).toMatchObject({ success: true, stats: { rowsCreated: 6, rowsUnchanged: 4 } });

@@ -175,7 +175,7 @@ export function supabaseStore(options: SupabaseStoreOptions): SupabaseStore {
       if (request.keys.length === 0) return new Map();
       const answer = await call<unknown>(
         'fieldsync_load_entities',
-        { entitySchema, entity: request.entity, keyField: request.keyField, idColumn: described.idColumn, keys: request.keys, fields: request.fields, withOwners: request.withOwners },
+        { entitySchema, entity: request.entity, keyField: request.keyField, idColumn: described.idColumn, keys: request.keys, fields: request.fields, withOwners: request.withOwners, withVersions: request.withVersions ?? false },
         `load entities from ${request.entity}`,
         true,
       );

@@ -166,6 +166,29 @@ describe('createSyncEngine', () => {
     expect(store.runs().at(-1)).toMatchObject({ status: 'failed', failure: { code: 'SYNC_ABORTED' } });
   });
 
+  it('syncTab - with unchanged rows skipped, a key created in one source batch and reported deleted in a later one is deleted', async () => {
+    const store = partnersStore();
+    const source = staticRows({ tabs: { Partners: partnerRows(25) } });
+    const mapping = sheetMapping();
+    const config = { ...mapping, tabMappings: mapping.tabMappings.map((tab) => ({ ...tab, deletePolicy: 'delete' as const })) };
+    const engine = createSyncEngine({ store, strategies: [source], config, batchSize: 10 });
+    await engine.syncTab('partners-tab');
+    // P0099 is new in the first source batch (the only row there left to decide, so it waits
+    // to be gathered); the last source batch reports it deleted.
+    source.setRows('Partners', [...partnerRows(1, 99), ...partnerRows(25)]);
+    source.setDeleted('Partners', ['P0099']);
+    const result = await engine.syncTab('partners-tab');
+    expect(result.stats).toMatchObject({ rowsCreated: 1, rowsDeleted: 1, rowsUnchanged: 25 });
+    expect(store.entities('partners').map((partner) => partner.partner_code)).not.toContain('P0099');
+  });
+
+  it('syncTab - a failed run counts only the batches it committed', async () => {
+    const { store, engine } = setup({ faults: { applyBatch: (batch) => (batch === 2 ? new Error('disk full') : undefined) } });
+    await expect(engine.syncTab('partners-tab')).rejects.toThrow('disk full');
+    expect(store.runs().at(-1)).toMatchObject({ status: 'failed', rowsProcessed: 10, rowsCreated: 10 });
+    expect(store.entities('partners')).toHaveLength(10);
+  });
+
   it('syncDataSource - runs every active tab and reports a failing tab without rejecting', async () => {
     const store = partnersStore();
     const mapping = defineMapping<Entities>({

@@ -3,12 +3,15 @@ import type { SourceRow } from '../strategy.js';
 import type { SourceContext } from './transform-rows.js';
 import type { TabPlan } from './tab-plan.js';
 
+/** Set by the build (tsup `define`): the @fieldsync/core release. Undefined when run from source. */
+declare const __FIELDSYNC_CORE_VERSION__: string | undefined;
+
 /**
- * Bump when the engine changes how a row becomes a decision (transform, coercion, comparison),
- * so fingerprints recorded by an older version never skip a row the new one would decide
- * differently.
+ * The release, and a number to bump for a change of how a row becomes a decision made between
+ * releases: fingerprints recorded by another version never skip a row (the code of helpers a
+ * transformer or reconciler calls is not in their source text, so the release stands for it).
  */
-const DECISION_VERSION = 1;
+const DECISION_VERSION = `${typeof __FIELDSYNC_CORE_VERSION__ === 'string' ? __FIELDSYNC_CORE_VERSION__ : 'source'}/1`;
 
 const P1 = 2654435761;
 const P2 = 1597334677;

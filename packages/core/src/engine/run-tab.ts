@@ -90,6 +90,8 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
     if (pendingWrite) await pendingWrite;
   };
   const errors: RowError[] = [];
+  // Duplicate-key errors, worded once the first row with their key is decided.
+  const duplicates: DuplicateKey[] = [];
   const warnings: string[] = [];
   const previews: ChangePreview[] = [];
   const conflicts: PendingConflict[] = [];
@@ -150,7 +152,6 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
       ...(reader.locale !== undefined && { locale: reader.locale }),
     };
     const seenKeys = new Map<string, SeenKey>();
-    const duplicates: DuplicateKey[] = [];
     let batchNumber = 0;
     let remaining = options.rowLimit ?? Number.POSITIVE_INFINITY;
 
@@ -169,7 +170,23 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
     let pending: KeyedRow[] = [];
     let pendingHashes = new Map<string, number>();
     let pendingDeleted: DeletedRecord[] = [];
+    // Counts reach `stats` once their batch is committed (or needs no write), so a failed run
+    // reports what it committed; `unsent` is what the next applyBatch adds to the stored run.
+    let uncommitted: RunStats = emptyStats();
     let unsent: RunStats = emptyStats();
+    // What progress events report: every row read and decided so far, committed or not.
+    const progress: RunStats = emptyStats();
+    const count = (delta: Partial<RunStats>) => {
+      addStats(uncommitted, delta);
+      addStats(unsent, delta);
+      addStats(progress, delta);
+    };
+
+    let failedWrite = false;
+    const commitCounts = () => {
+      addStats(stats, { ...uncommitted, errorCount: 0 });
+      uncommitted = emptyStats();
+    };
 
     const flush = async (checkpoint: { value: JsonValue } | null): Promise<void> => {
       const keyed = pending;
@@ -183,7 +200,7 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
       const keys = [...transformed.rows.map((row) => row.key), ...deleted.map((record) => record.key)];
       await settle();
       const existing: Map<string, ExistingEntity> =
-        keys.length === 0 ? new Map() : await timed('load', () => store.loadEntities({ entity: plan.entity, keyField: plan.keyField, keys, fields: plan.loadFields, withOwners: plan.withOwners }));
+        keys.length === 0 ? new Map() : await timed('load', () => store.loadEntities({ entity: plan.entity, keyField: plan.keyField, keys, fields: plan.loadFields, withOwners: plan.withOwners, ...(fingerprinting && { withVersions: true }) }));
       const reconcileStart = performance.now();
       const decided = context.reconciler.reconcile({
         entity: plan.entity,
@@ -199,34 +216,34 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
       recordErrors(built.errors);
       const fingerprints = fingerprinting && !dryRun ? fingerprintsOf(transformed.rows, hashes, existing, [transformed.errors, built.errors]) : [];
       timings.reconcile += performance.now() - reconcileStart;
-      const delta: RunStats = {
-        ...unsent,
-        ...built.stats,
-        rowsSkipped: unsent.rowsSkipped + transformed.skipped,
-        rowsUnchanged: unsent.rowsUnchanged + decided.unchanged,
-        errorCount: unsent.errorCount + transformed.errors.length + built.errors.length,
-      };
-      unsent = emptyStats();
+      // Conflicts count what the store inserted (an open duplicate is not inserted again); a dry
+      // run counts the candidates.
+      const { conflictCount: candidates, ...written } = built.stats;
+      count({ ...written, rowsSkipped: transformed.skipped, rowsUnchanged: decided.unchanged, errorCount: transformed.errors.length + built.errors.length, conflictCount: dryRun ? candidates : 0 });
       const empty = built.batch.creates.length + built.batch.updates.length + built.batch.deletes.length + built.batch.lineage.length + built.batch.conflicts.length + fingerprints.length === 0;
       // A batch with nothing to write and no cursor to move costs no round trip; finishRun
       // stores the run's final counters.
-      const batchStats: Partial<RunStats> = { ...built.stats, rowsSkipped: transformed.skipped, rowsUnchanged: decided.unchanged };
       if (!dryRun && (!empty || checkpoint)) {
         await settle();
-        const request = { ...built.batch, stats: delta, ...(checkpoint && { checkpoint: checkpoint.value }), ...(fingerprints.length > 0 && { fingerprints }) };
-        // Counted once written (a failed run reports what it committed); conflicts count what the
-        // store inserted (an open duplicate is not inserted again).
-        writing = timed('write', () => store.applyBatch(request)).then((written) => {
-          addStats(stats, { ...batchStats, conflictCount: written.conflicts });
+        const committing = uncommitted;
+        const request = { ...built.batch, stats: unsent, ...(checkpoint && { checkpoint: checkpoint.value }), ...(fingerprints.length > 0 && { fingerprints }) };
+        uncommitted = emptyStats();
+        unsent = emptyStats();
+        writing = timed('write', () => store.applyBatch(request)).then((result) => {
+          addStats(stats, { ...committing, errorCount: 0, conflictCount: result.conflicts });
+          progress.conflictCount += result.conflicts;
         });
-        // Marks the rejection handled until settle() awaits (and rethrows) it.
-        writing.catch(() => undefined);
+        // Marks the rejection handled until settle() awaits (and rethrows) it; the read loop
+        // checks `failedWrite` so a failure stops the run at once.
+        writing.catch(() => {
+          failedWrite = true;
+        });
         // One turn of the event loop sends the request (a pooled connection is handed out on the
         // loop), so the database works on it while the next rows are read, even from a source
         // that never waits on I/O.
         await new Promise<void>((resolve) => setImmediate(resolve));
       } else {
-        addStats(stats, batchStats);
+        commitCounts();
       }
       if (collect) {
         previews.push(...built.previews);
@@ -241,6 +258,7 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
         if (next.done) break;
         const sourceBatch = next.value;
         if (signal.aborted) throw abortError();
+        if (failedWrite) await settle();
         const sourceRows = sourceBatch.rows.length > remaining ? sourceBatch.rows.slice(0, remaining) : sourceBatch.rows;
         remaining -= sourceRows.length;
         batchNumber += 1;
@@ -250,6 +268,7 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
         recordErrors(keyed.errors);
         for (const duplicate of keyed.duplicates) if (errors.includes(duplicate.error)) duplicates.push(duplicate);
         let unchanged = 0;
+        let ownRows = 0;
         for (const row of keyed.rows) {
           if (fingerprinting && !row.row.cellErrors?.length) {
             const hash = rowHash(plan, row.row, seed);
@@ -262,12 +281,24 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
             pendingHashes.set(row.key, hash);
           }
           pending.push(row);
+          ownRows += 1;
         }
         timings.transform += performance.now() - transformStart;
-        pendingDeleted.push(...(sourceBatch.deleted ?? []));
-        const batchStats: Partial<RunStats> = { rowsProcessed: sourceRows.length, rowsSkipped: keyed.skipped, rowsUnchanged: unchanged };
-        addStats(stats, batchStats);
-        addStats(unsent, { ...batchStats, errorCount: keyed.errors.length });
+        count({ rowsProcessed: sourceRows.length, rowsSkipped: keyed.skipped, rowsUnchanged: unchanged, errorCount: keyed.errors.length });
+        if (sourceBatch.deleted?.length) {
+          // A deletion is decided with rows of its own source batch only: gathered with earlier
+          // rows, a key created by them would not be loaded yet and its deletion would be lost.
+          const own = pending.splice(pending.length - ownRows);
+          const ownHashes = new Map<string, number>();
+          for (const row of own) {
+            const hash = pendingHashes.get(row.key);
+            if (hash !== undefined) ownHashes.set(row.key, hash);
+          }
+          if (pending.length > 0 || pendingDeleted.length > 0) await flush(null);
+          pending = own;
+          pendingHashes = ownHashes;
+          pendingDeleted.push(...sourceBatch.deleted);
+        }
 
         while (pending.length + pendingDeleted.length >= context.batchSize) {
           const rest = pending.splice(context.batchSize);
@@ -285,11 +316,12 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
         // A cursor is stored with the batch that holds the last of its rows (never before them).
         const checkpoint = sourceBatch.checkpoint !== undefined && sourceRows === sourceBatch.rows;
         if (checkpoint) await flush({ value: sourceBatch.checkpoint as JsonValue });
-        options.onProgress?.({ runId, tabMappingId: plan.tab.id, batch: batchNumber, stats: { ...stats } });
+        options.onProgress?.({ runId, tabMappingId: plan.tab.id, batch: batchNumber, stats: { ...progress } });
         if (remaining <= 0) break;
       }
       if (pending.length > 0 || pendingDeleted.length > 0) await flush(null);
       await settle();
+      commitCounts();
       known = null;
     } finally {
       // Ends the source's generator (closing its streams) when the loop stops early.
@@ -311,6 +343,8 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
       failedRunIds.set(error as object, run.id);
       // A write still in flight lands (or fails) before the run's final record.
       await settle().catch(() => undefined);
+      settleDuplicates(duplicates);
+      errors.sort(byRow);
       await store.finishRun(run.id, { status: 'failed', stats, errors, warnings, failure }).catch((finishError: unknown) => {
         context.log({ level: 'error', message: `Could not record the failure of run ${run?.id}: ${describeError(finishError).message}`, tabMappingId: plan.tab.id });
       });

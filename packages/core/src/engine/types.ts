@@ -76,7 +76,7 @@ export interface SyncOptions {
   onProgress?: (event: ProgressEvent) => void;
 }
 
-/** Progress after each batch. */
+/** Progress after each source batch: rows read and decided so far (their writes may still be in flight). */
 export interface ProgressEvent {
   runId: string;
   tabMappingId: string;

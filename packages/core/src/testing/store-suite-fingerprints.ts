@@ -28,7 +28,7 @@ function fingerprintsOf(store: Store, tabMappingId = PARTNERS_TAB_ID): Promise<M
 
 /** The version of each partner, by key (undefined for a missing partner). */
 async function versionsOf(store: Store, keys: string[]): Promise<Map<string, string | undefined>> {
-  const loaded = await store.loadEntities({ entity: PARTNERS, keyField: KEY_FIELD, keys, fields: [], withOwners: false });
+  const loaded = await store.loadEntities({ entity: PARTNERS, keyField: KEY_FIELD, keys, fields: [], withOwners: false, withVersions: true });
   return new Map(keys.map((key) => [key, loaded.get(key)?.version]));
 }
 
