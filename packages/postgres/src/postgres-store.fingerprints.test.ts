@@ -105,6 +105,26 @@ for (const kind of testDatabaseKinds()) {
       expect(counter.calls()).toBe(0);
     });
 
+    it('a partitioned entity table: an edited row is decided again although another partition holds a row at its old (ctid, xmin)', async () => {
+      // Partitions number their ctids each, and one batch gives all its rows one xmin: rows of
+      // the first batch share (ctid, xmin) across the two partitions.
+      await db.sql(`drop table "${db.schema}".partners`);
+      await db.sql(`create table "${db.schema}".partners (id uuid not null default gen_random_uuid() primary key, code text not null, brand text, revenue numeric, tier text) partition by hash (id)`);
+      for (const remainder of [0, 1]) await db.sql(`create table "${db.schema}".partners_${remainder} partition of "${db.schema}".partners for values with (modulus 2, remainder ${remainder})`);
+      const engine = engineFor();
+      await engine.syncTab(tabId);
+      const shared = await db.sql<{ n: string }>(
+        `select count(*)::text as n from (select ctid, xmin::text from "${db.schema}".partners group by 1, 2 having count(*) > 1) twins`,
+      );
+      expect(Number(shared[0]!.n), 'rows of both partitions share (ctid, xmin)').toBeGreaterThan(0);
+      for (const code of ['P00001', 'P00002', 'P00003', 'P00004']) await db.sql(`update "${db.schema}".partners set brand = 'Edited' where code = $1`, [code]);
+      counter.reset();
+      const result = await engine.syncTab(tabId);
+      expect(counter.calls()).toBe(4);
+      expect(result.stats).toMatchObject({ rowsUpdated: 4, rowsUnchanged: 21 });
+      expect((await brands()).filter((brand) => brand === 'Edited')).toEqual([]);
+    });
+
     it('a changed mapping (transform options) decides every row again', async () => {
       await engineFor().syncTab(tabId);
       counter.reset();
