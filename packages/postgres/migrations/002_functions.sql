@@ -223,6 +223,16 @@ begin
     from pg_attribute a where a.attrelid = relation and a.attname = key_field and a.attnum > 0 and not a.attisdropped;
     select f.keys, f.hashes, f.versions into fingerprint_keys, fingerprint_hashes, fingerprint_versions
     from jsonb_to_record(payload->'fingerprints') as f(keys text[], hashes bigint[], versions text[]);
+    -- The rows this batch updates are locked before the check, so no other writer can commit a
+    -- change to them between the check and the UPDATE (rows it does not write are checked again
+    -- after, below).
+    for batch_group in select value from jsonb_array_elements(coalesce(payload->'updates', '[]'::jsonb)) loop
+      execute format(
+        'select count(*) from (select 1 from %1$I.%2$I t where t.%3$I in (select s.%3$I from jsonb_populate_recordset(null::%1$I.%2$I, $1) s) for no key update of t) locked',
+        entity_schema, entity, id_column)
+        into affected
+        using batch_group->'rows';
+    end loop;
     execute format(
       'select coalesce(array_agg(f.key), ''{}'') from unnest($1::text[], $2::text[]) f(key, version) '
       || 'left join %1$I.%2$I e on e.%3$I = f.key::%4$s '
@@ -362,9 +372,8 @@ begin
 
   -- Fingerprints carry the entity's version after this batch's writes. Each statement here sees
   -- other transactions' commits (READ COMMITTED), so a row is recorded only if it is still the
-  -- version the run loaded, or a version this transaction wrote: a write committed by someone
-  -- else since the check above is never taken for the run's. (Left open: another writer's commit
-  -- between that check and this batch's own UPDATE of the same row, a window of milliseconds.)
+  -- version the run loaded, or a version this transaction wrote (rows it updates were locked
+  -- before the check): a write committed by someone else is never taken for the run's.
   if fingerprint_rows > 0 then
     execute format(
       'insert into "public"."fieldsync_row_fingerprints" (tab_mapping_id, entity_key, row_hash, entity_id, entity_xmin, entity_ctid) '

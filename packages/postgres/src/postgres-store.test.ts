@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { emptyStats, type ApplyBatch, type NewLineage } from '@fieldsync/core';
+import pg from 'pg';
 import { testDatabaseKinds, type TestDatabase } from './test-databases.js';
 
 const SOURCE = '11111111-1111-4111-8111-111111111111';
@@ -255,6 +256,28 @@ for (const kind of testDatabaseKinds()) {
           [key, null, 'x', 'create', SOURCE, 'Master > Partners > brand', run.id],
         ]);
       }
+    });
+
+    it.runIf(kind.name === 'server')('applyBatch - a fingerprint is not recorded when another writer commits a change to a row the batch updates while it waits for that row', async () => {
+      const run = await db.store.createRun({ dataSourceId: SOURCE, tabMappingId: TAB, trigger: 'manual', triggeredBy: null, dryRun: false, forceOverwrite: false });
+      await db.store.applyBatch(batch(run.id, { creates: [{ key: 'A', values: { code: 'A', brand: 'x' } }] }));
+      const loaded = (await db.store.loadEntities({ entity: 'partners', keyField: 'code', keys: ['A'], fields: [], withOwners: false, withVersions: true })).get('A')!;
+      // Another writer changes A's revenue and holds its transaction open.
+      const other = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await other.connect();
+      try {
+        await other.query('begin');
+        await other.query(`update "${db.schema}".partners set revenue = 7 where code = 'A'`);
+        const applying = db.store.applyBatch(batch(run.id, { updates: [{ id: loaded.id, key: 'A', values: { brand: 'y' } }], fingerprints: [{ key: 'A', hash: 42, version: loaded.version! }] }));
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await other.query('commit');
+        expect((await applying).updated).toBe(1);
+      } finally {
+        await other.end();
+      }
+      // The run decided A on a version that is gone: next run must decide it again.
+      expect(await db.store.loadFingerprints!({ tabMappingId: TAB, entity: 'partners', keyField: 'code' })).toEqual(new Map());
+      expect((await db.readEntities('partners'))[0]).toMatchObject({ brand: 'y', revenue: '7' });
     });
 
     it('identifiers - hostile table and column names are rejected before any SQL', async () => {
