@@ -258,6 +258,7 @@ for (const kind of testDatabaseKinds()) {
       }
     });
 
+    // Server only: PGlite is one connection, so no second writer can hold a transaction open across the batch.
     it.runIf(kind.name === 'server')('applyBatch - a fingerprint is not recorded when another writer commits a change to a row the batch updates while it waits for that row', async () => {
       const run = await db.store.createRun({ dataSourceId: SOURCE, tabMappingId: TAB, trigger: 'manual', triggeredBy: null, dryRun: false, forceOverwrite: false });
       await db.store.applyBatch(batch(run.id, { creates: [{ key: 'A', values: { code: 'A', brand: 'x' } }] }));
