@@ -29,6 +29,11 @@ function abortError(): FieldsyncError {
   return new FieldsyncError('SYNC_ABORTED', formatMessage('engine', 'The sync was aborted.', 'Committed batches are kept; run it again to finish.'));
 }
 
+/** One turn of the event loop (setImmediate where the runtime has it, as Node, Bun and Deno do). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+}
+
 function byRow(a: RowError, b: RowError): number {
   return (a.row ?? Number.POSITIVE_INFINITY) - (b.row ?? Number.POSITIVE_INFINITY) || 0;
 }
@@ -241,7 +246,7 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
         // One turn of the event loop sends the request (a pooled connection is handed out on the
         // loop), so the database works on it while the next rows are read, even from a source
         // that never waits on I/O.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await nextTurn();
       } else {
         commitCounts();
       }
