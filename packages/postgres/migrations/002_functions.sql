@@ -218,7 +218,7 @@ begin
   -- moved), or created (a null version is for an entity this batch creates), are not recorded:
   -- that row must be decided again next run. Checked before this batch's own writes.
   if fingerprint_rows > 0 then
-    relation := "public".fieldsync_entity_relation(entity_schema, entity);
+    relation := coalesce(relation, "public".fieldsync_entity_relation(entity_schema, entity));
     select format_type(a.atttypid, a.atttypmod) into key_type
     from pg_attribute a where a.attrelid = relation and a.attname = key_field and a.attnum > 0 and not a.attisdropped;
     select f.keys, f.hashes, f.versions into fingerprint_keys, fingerprint_hashes, fingerprint_versions

@@ -173,7 +173,8 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
     // Rows that need deciding are gathered across source batches into batches of batchSize,
     // so a sparse change costs a few loads and transactions, not one per source batch.
     let pending: KeyedRow[] = [];
-    let pendingHashes = new Map<string, number>();
+    // The hash of every pending row, by key (keys are unique in a run); a flush takes its rows' out.
+    const pendingHashes = new Map<string, number>();
     let pendingDeleted: DeletedRecord[] = [];
     // Counts reach `stats` once their batch is committed (or needs no write), so a failed run
     // reports what it committed; `unsent` is what the next applyBatch adds to the stored run.
@@ -195,11 +196,16 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
 
     const flush = async (checkpoint: { value: JsonValue } | null): Promise<void> => {
       const keyed = pending;
-      const hashes = pendingHashes;
       const deleted = pendingDeleted;
       pending = [];
-      pendingHashes = new Map();
       pendingDeleted = [];
+      const hashes = new Map<string, number>();
+      for (const { key } of keyed) {
+        const hash = pendingHashes.get(key);
+        if (hash === undefined) continue;
+        hashes.set(key, hash);
+        pendingHashes.delete(key);
+      }
       const transformed = await timed('transform', () => transformKeyed(plan, source, keyed));
       recordErrors(transformed.errors);
       const keys = [...transformed.rows.map((row) => row.key), ...deleted.map((record) => record.key)];
@@ -229,7 +235,6 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
       // A batch with nothing to write and no cursor to move costs no round trip; finishRun
       // stores the run's final counters.
       if (!dryRun && (!empty || checkpoint)) {
-        await settle();
         const committing = uncommitted;
         const request = { ...built.batch, stats: unsent, ...(checkpoint && { checkpoint: checkpoint.value }), ...(fingerprints.length > 0 && { fingerprints }) };
         uncommitted = emptyStats();
@@ -294,28 +299,16 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
           // A deletion is decided with rows of its own source batch only: gathered with earlier
           // rows, a key created by them would not be loaded yet and its deletion would be lost.
           const own = pending.splice(pending.length - ownRows);
-          const ownHashes = new Map<string, number>();
-          for (const row of own) {
-            const hash = pendingHashes.get(row.key);
-            if (hash !== undefined) ownHashes.set(row.key, hash);
-          }
           if (pending.length > 0 || pendingDeleted.length > 0) await flush(null);
           pending = own;
-          pendingHashes = ownHashes;
           pendingDeleted.push(...sourceBatch.deleted);
         }
 
         while (pending.length + pendingDeleted.length >= context.batchSize) {
           const rest = pending.splice(context.batchSize);
-          const restHashes = new Map<string, number>();
-          for (const row of rest) {
-            const hash = pendingHashes.get(row.key);
-            if (hash !== undefined) restHashes.set(row.key, hash);
-          }
           const restDeleted = pendingDeleted.splice(Math.max(0, context.batchSize - pending.length));
           await flush(null);
           pending = rest;
-          pendingHashes = restHashes;
           pendingDeleted = restDeleted;
         }
         // A cursor is stored with the batch that holds the last of its rows (never before them).

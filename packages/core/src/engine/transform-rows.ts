@@ -223,11 +223,3 @@ export function transformKeyed(plan: TabPlan, source: SourceContext, keyed: Read
   }
   return { rows, errors, skipped };
 }
-
-/** Keys, then transforms, a batch of source rows (see {@link keyRows} and {@link transformKeyed}). */
-export function transformRows(plan: TabPlan, source: SourceContext, sourceRows: ReadonlyArray<SourceRow>, seenKeys: Map<string, SeenKey>): TransformedBatch {
-  const keyed = keyRows(plan, source, sourceRows, seenKeys);
-  const transformed = transformKeyed(plan, source, keyed.rows);
-  settleDuplicates(keyed.duplicates);
-  return { rows: transformed.rows, errors: [...keyed.errors, ...transformed.errors], skipped: keyed.skipped + transformed.skipped };
-}
