@@ -210,6 +210,14 @@ export interface StoreCapabilities {
   transactions: boolean;
   /** Locks hold across processes (e.g. Postgres advisory locks), not only in this process. */
   crossProcessLocks: boolean;
+  /**
+   * The store's work runs outside this process's JavaScript thread (a database server, an HTTP
+   * API), so a batch it writes costs this process only the wait. The engine then sends the rows
+   * ready to decide whenever no batch is in flight (see `flushWhenIdle`). In-process stores
+   * (memory, PGlite) leave it unset: each batch's fixed cost would land on the same thread, so
+   * they get full batches. @default false
+   */
+  remote?: boolean;
 }
 
 /**

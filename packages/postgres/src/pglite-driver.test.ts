@@ -9,7 +9,7 @@ describe('postgresStore on a PGlite data directory', () => {
     const directory = await mkdtemp(join(tmpdir(), 'fieldsync-pglite-'));
     try {
       const first = postgresStore({ dataDir: join(directory, 'db') });
-      expect(first.capabilities).toEqual({ transactions: true, crossProcessLocks: false });
+      expect(first.capabilities).toEqual({ transactions: true, crossProcessLocks: false, remote: false });
       const run = await first.createRun({ dataSourceId: '11111111-1111-4111-8111-111111111111', tabMappingId: '33333333-3333-4333-8333-333333333333', trigger: 'manual', triggeredBy: null, dryRun: false, forceOverwrite: false });
       await first.close!();
       await expect(first.getRun(run.id)).rejects.toMatchObject({ code: 'DISPOSED' });

@@ -164,8 +164,10 @@ export function postgresStore(options: PostgresStoreOptions = {}): PostgresStore
     };
   }
 
+  // A pool (or connection string) reaches a server, in another process; PGlite runs on this thread.
+  const serverBacked = options.pglite === undefined && options.dataDir === undefined && (options.pool !== undefined || options.connectionString !== undefined);
   return {
-    capabilities: { transactions: true, crossProcessLocks: options.pglite === undefined && options.dataDir === undefined && (options.pool !== undefined || options.connectionString !== undefined) },
+    capabilities: { transactions: true, crossProcessLocks: serverBacked, remote: serverBacked },
     schema,
     entitySchema,
     driver: ready,

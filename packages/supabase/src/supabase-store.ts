@@ -156,7 +156,7 @@ export function supabaseStore(options: SupabaseStoreOptions): SupabaseStore {
   }
 
   return {
-    capabilities: { transactions: true, crossProcessLocks: true },
+    capabilities: { transactions: true, crossProcessLocks: true, remote: true },
     schema,
     entitySchema,
     forgetEntitySchemas: () => entities.forget(),

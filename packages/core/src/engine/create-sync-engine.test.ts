@@ -182,6 +182,52 @@ describe('createSyncEngine', () => {
     expect(store.entities('partners').map((partner) => partner.partner_code)).not.toContain('P0099');
   });
 
+  describe('flushWhenIdle', () => {
+    // 30 partners in source batches of 10; the re-sync changes one row in each source batch.
+    const changedRows = () => partnerRows(30).map((row, index) => (index % 10 === 0 ? { ...row, Tier: 'platinum' } : row));
+    const writesOf = async (flushWhenIdle: boolean, holdFirstWrite = false) => {
+      let writes = 0;
+      let holding = false;
+      let release = () => {};
+      let released = Promise.resolve(undefined);
+      // Counts the re-sync's writes; with `holdFirstWrite` its first write stays in flight until the source is read to its end.
+      const store = partnersStore({ faults: { applyBatch: () => ((writes += 1), holding && writes === 1 ? released : undefined) } });
+      const source = staticRows({ tabs: { Partners: partnerRows(30) } });
+      const endSignalling: SyncStrategy = {
+        ...source,
+        async open(request) {
+          const reader = await source.open(request);
+          return {
+            ...reader,
+            async *batches() {
+              yield* reader.batches();
+              release();
+            },
+          };
+        },
+      };
+      const engine = createSyncEngine({ store, strategies: [endSignalling], config: sheetMapping(), batchSize: 10, flushWhenIdle });
+      await engine.syncTab('partners-tab');
+      source.setRows('Partners', changedRows());
+      writes = 0;
+      holding = holdFirstWrite;
+      released = new Promise((resolve) => (release = () => resolve(undefined)));
+      const result = await engine.syncTab('partners-tab');
+      expect(result.stats).toMatchObject({ rowsUpdated: 3, rowsUnchanged: 27 });
+      expect(store.entities('partners').filter((partner) => partner.tier === 'platinum')).toHaveLength(3);
+      return writes;
+    };
+    it('with nothing in flight, the rows ready to decide are written at once: 3 changed rows in 3 source batches are 3 writes', async () => {
+      expect(await writesOf(true)).toBe(3);
+    });
+    it('off, rows are gathered into full batches: the same change is 1 write', async () => {
+      expect(await writesOf(false)).toBe(1);
+    });
+    it('while a write is in flight, the rows read meanwhile gather into the next batch', async () => {
+      expect(await writesOf(true, true)).toBe(2);
+    });
+  });
+
   it('syncTab - a failed run counts only the batches it committed', async () => {
     const { store, engine } = setup({ faults: { applyBatch: (batch) => (batch === 2 ? new Error('disk full') : undefined) } });
     await expect(engine.syncTab('partners-tab')).rejects.toThrow('disk full');

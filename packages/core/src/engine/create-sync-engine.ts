@@ -118,7 +118,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     if (syncOptions.ids && !plan.strategy.capabilities.lookup) {
       throw new ConfigurationError(formatMessage('engine', `Strategy '${plan.strategy.type}' cannot read single records by id.`, 'Sync the whole tab instead of passing ids.'));
     }
-    return runTab({ store, reconciler: options.reconciler ?? defaultReconciler, batchSize: settings.batchSize, maxStoredErrors: settings.maxStoredErrors, staleRunAfterMs: settings.staleRunAfterMs, rowFingerprints: options.rowFingerprints ?? true, log }, plan, syncOptions);
+    return runTab({ store, reconciler: options.reconciler ?? defaultReconciler, batchSize: settings.batchSize, maxStoredErrors: settings.maxStoredErrors, staleRunAfterMs: settings.staleRunAfterMs, rowFingerprints: options.rowFingerprints ?? true, flushWhenIdle: options.flushWhenIdle ?? store.capabilities.remote ?? false, log }, plan, syncOptions);
   };
 
   const syncDataSource = async (dataSourceId: string, syncOptions: SyncOptions = {}): Promise<Array<SyncResult | TabFailure>> => {

@@ -19,6 +19,8 @@ export interface RunTabContext {
   staleRunAfterMs: number;
   /** Skip rows unchanged since the last run, when the store keeps fingerprints. */
   rowFingerprints: boolean;
+  /** Send the rows ready to decide whenever no batch is in flight, not only full batches. */
+  flushWhenIdle: boolean;
   log: (event: LogEvent) => void;
 }
 
@@ -85,14 +87,16 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
   let reader: SourceReader | undefined;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   const stats = emptyStats();
-  // One batch's write may be in flight while the next rows are read, keyed and hashed (the
-  // database works while this process does): it is awaited before the next batch loads, so
-  // batches are written in order and each load sees every earlier batch's writes.
-  let writing: Promise<void> | null = null;
+  // One batch may be in flight (loaded, decided and written) while the next rows are read, keyed
+  // and hashed, so the database works while this process does. It is awaited before the next
+  // batch starts, so batches are written in order and each load sees every earlier batch's writes.
+  let inFlight: Promise<void> | null = null;
+  let busy = false;
+  let failedWrite = false;
   const settle = async (): Promise<void> => {
-    const pendingWrite = writing;
-    writing = null;
-    if (pendingWrite) await pendingWrite;
+    const pending = inFlight;
+    inFlight = null;
+    if (pending) await pending;
   };
   const errors: RowError[] = [];
   // Duplicate-key errors, worded once the first row with their key is decided.
@@ -177,39 +181,18 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
     const pendingHashes = new Map<string, number>();
     let pendingDeleted: DeletedRecord[] = [];
     // Counts reach `stats` once their batch is committed (or needs no write), so a failed run
-    // reports what it committed; `unsent` is what the next applyBatch adds to the stored run.
-    let uncommitted: RunStats = emptyStats();
+    // reports what it committed. `read` holds the counts of rows read since the last flush, which
+    // that flush's batch carries; `unsent` holds those of batches that needed no write, which
+    // the next applyBatch adds to the stored run.
+    let read: RunStats = emptyStats();
     let unsent: RunStats = emptyStats();
     // What progress events report: every row read and decided so far, committed or not.
     const progress: RunStats = emptyStats();
-    const count = (delta: Partial<RunStats>) => {
-      addStats(uncommitted, delta);
-      addStats(unsent, delta);
-      addStats(progress, delta);
-    };
+    const commit = (counts: RunStats, conflicts = 0) => addStats(stats, { ...counts, errorCount: 0, conflictCount: counts.conflictCount + conflicts });
 
-    let failedWrite = false;
-    const commitCounts = () => {
-      addStats(stats, { ...uncommitted, errorCount: 0 });
-      uncommitted = emptyStats();
-    };
-
-    const flush = async (checkpoint: { value: JsonValue } | null): Promise<void> => {
-      const keyed = pending;
-      const deleted = pendingDeleted;
-      pending = [];
-      pendingDeleted = [];
-      const hashes = new Map<string, number>();
-      for (const { key } of keyed) {
-        const hash = pendingHashes.get(key);
-        if (hash === undefined) continue;
-        hashes.set(key, hash);
-        pendingHashes.delete(key);
-      }
-      const transformed = await timed('transform', () => transformKeyed(plan, source, keyed));
-      recordErrors(transformed.errors);
+    /** Loads, decides and writes one batch of transformed rows (in the background of the read loop). */
+    const decide = async (transformed: ReturnType<typeof transformKeyed>, deleted: DeletedRecord[], hashes: ReadonlyMap<string, number>, counts: RunStats, checkpoint: { value: JsonValue } | null): Promise<void> => {
       const keys = [...transformed.rows.map((row) => row.key), ...deleted.map((record) => record.key)];
-      await settle();
       const existing: Map<string, ExistingEntity> =
         keys.length === 0 ? new Map() : await timed('load', () => store.loadEntities({ entity: plan.entity, keyField: plan.keyField, keys, fields: plan.loadFields, withOwners: plan.withOwners, ...(fingerprinting && { withVersions: true }) }));
       const reconcileStart = performance.now();
@@ -230,35 +213,68 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
       // Conflicts count what the store inserted (an open duplicate is not inserted again); a dry
       // run counts the candidates.
       const { conflictCount: candidates, ...written } = built.stats;
-      count({ ...written, rowsSkipped: transformed.skipped, rowsUnchanged: decided.unchanged, errorCount: transformed.errors.length + built.errors.length, conflictCount: dryRun ? candidates : 0 });
-      const empty = built.batch.creates.length + built.batch.updates.length + built.batch.deletes.length + built.batch.lineage.length + built.batch.conflicts.length + fingerprints.length === 0;
-      // A batch with nothing to write and no cursor to move costs no round trip; finishRun
-      // stores the run's final counters.
-      if (!dryRun && (!empty || checkpoint)) {
-        const committing = uncommitted;
-        const request = { ...built.batch, stats: unsent, ...(checkpoint && { checkpoint: checkpoint.value }), ...(fingerprints.length > 0 && { fingerprints }) };
-        uncommitted = emptyStats();
-        unsent = emptyStats();
-        writing = timed('write', () => store.applyBatch(request)).then((result) => {
-          addStats(stats, { ...committing, errorCount: 0, conflictCount: result.conflicts });
-          progress.conflictCount += result.conflicts;
-        });
-        // Marks the rejection handled until settle() awaits (and rethrows) it; the read loop
-        // checks `failedWrite` so a failure stops the run at once.
-        writing.catch(() => {
-          failedWrite = true;
-        });
-        // One turn of the event loop sends the request (a pooled connection is handed out on the
-        // loop), so the database works on it while the next rows are read, even from a source
-        // that never waits on I/O.
-        await nextTurn();
-      } else {
-        commitCounts();
-      }
+      const delta = { ...written, rowsSkipped: transformed.skipped, rowsUnchanged: decided.unchanged, errorCount: transformed.errors.length + built.errors.length, conflictCount: dryRun ? candidates : 0 };
+      addStats(counts, delta);
+      addStats(progress, delta);
       if (collect) {
         previews.push(...built.previews);
         conflicts.push(...decided.conflicts);
       }
+      const empty = built.batch.creates.length + built.batch.updates.length + built.batch.deletes.length + built.batch.lineage.length + built.batch.conflicts.length + fingerprints.length === 0;
+      // A batch with nothing to write and no cursor to move costs no round trip; finishRun
+      // stores the run's final counters.
+      if (dryRun || (empty && !checkpoint)) {
+        commit(counts);
+        addStats(unsent, counts);
+        return;
+      }
+      addStats(unsent, counts);
+      const request = { ...built.batch, stats: unsent, ...(checkpoint && { checkpoint: checkpoint.value }), ...(fingerprints.length > 0 && { fingerprints }) };
+      unsent = emptyStats();
+      const result = await timed('write', () => store.applyBatch(request));
+      commit(counts, result.conflicts);
+      progress.conflictCount += result.conflicts;
+    };
+
+    /**
+     * Sends the pending rows: transformed here, then loaded, decided and written in the
+     * background once the batch before them has landed.
+     */
+    const flush = async (checkpoint: { value: JsonValue } | null): Promise<void> => {
+      const keyed = pending;
+      const deleted = pendingDeleted;
+      pending = [];
+      pendingDeleted = [];
+      const hashes = new Map<string, number>();
+      for (const { key } of keyed) {
+        const hash = pendingHashes.get(key);
+        if (hash === undefined) continue;
+        hashes.set(key, hash);
+        pendingHashes.delete(key);
+      }
+      const counts = read;
+      read = emptyStats();
+      const transformed = await timed('transform', () => transformKeyed(plan, source, keyed));
+      recordErrors(transformed.errors);
+      await settle();
+      busy = true;
+      const work = decide(transformed, deleted, hashes, counts, checkpoint);
+      inFlight = work;
+      // Marks the rejection handled until settle() awaits (and rethrows) it; the read loop
+      // checks `failedWrite` so a failure stops the run at once.
+      work.then(
+        () => {
+          busy = false;
+        },
+        () => {
+          busy = false;
+          failedWrite = true;
+        },
+      );
+      // One turn of the event loop sends the load (a pooled connection is handed out on the
+      // loop), so the database works on it while the next rows are read, even from a source
+      // that never waits on I/O.
+      await nextTurn();
     };
 
     const iterator = openedReader.batches()[Symbol.asyncIterator]();
@@ -294,7 +310,9 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
           ownRows += 1;
         }
         timings.transform += performance.now() - transformStart;
-        count({ rowsProcessed: sourceRows.length, rowsSkipped: keyed.skipped, rowsUnchanged: unchanged, errorCount: keyed.errors.length });
+        const delta = { rowsProcessed: sourceRows.length, rowsSkipped: keyed.skipped, rowsUnchanged: unchanged, errorCount: keyed.errors.length };
+        addStats(read, delta);
+        addStats(progress, delta);
         if (sourceBatch.deleted?.length) {
           // A deletion is decided with rows of its own source batch only: gathered with earlier
           // rows, a key created by them would not be loaded yet and its deletion would be lost.
@@ -314,12 +332,18 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
         // A cursor is stored with the batch that holds the last of its rows (never before them).
         const checkpoint = sourceBatch.checkpoint !== undefined && sourceRows === sourceBatch.rows;
         if (checkpoint) await flush({ value: sourceBatch.checkpoint as JsonValue });
+        // With a store that works off this thread, rows ready to decide go as soon as nothing is
+        // in flight, so the last batch after the read is small; meanwhile a turn of the event
+        // loop lets the batch in flight move on (its answer arrives as I/O).
+        else if (context.flushWhenIdle && !busy && (pending.length > 0 || pendingDeleted.length > 0)) await flush(null);
+        else if (busy) await nextTurn();
         options.onProgress?.({ runId, tabMappingId: plan.tab.id, batch: batchNumber, stats: { ...progress } });
         if (remaining <= 0) break;
       }
       if (pending.length > 0 || pendingDeleted.length > 0) await flush(null);
       await settle();
-      commitCounts();
+      commit(read);
+      read = emptyStats();
       known = null;
     } finally {
       // Ends the source's generator (closing its streams) when the loop stops early.

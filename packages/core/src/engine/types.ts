@@ -40,6 +40,14 @@ export interface SyncEngineOptions {
    * hash per row. Forced and `fullRefresh` runs always decide every row. @default true
    */
   rowFingerprints?: boolean;
+  /**
+   * Send the rows ready to decide whenever no batch is in flight, rather than only full batches
+   * of `batchSize`: the database works while rows are read, and little is left to write when
+   * the read ends (a sparse change of a large source is written as it is found). Each batch
+   * still holds at most `batchSize` rows, and one batch is in flight at a time.
+   * @default store.capabilities.remote (true for a database server or Supabase, false for memory and PGlite)
+   */
+  flushWhenIdle?: boolean;
   /** Tabs of one data source synced at once by `syncDataSource`. @default 2 */
   concurrency?: number;
   /** Row errors kept in a run record; `errorCount` keeps the total. @default 100 */

@@ -49,8 +49,11 @@ export interface MemoryStoreOptions {
   tables?: Record<string, MemoryTableDefinition>;
   /** Fault injection, to test all-or-nothing runs. */
   faults?: {
-    /** Called before each `applyBatch` (1-based count); a returned error is thrown before anything is written. */
-    applyBatch?: (batchNumber: number) => Error | undefined;
+    /**
+     * Called before each `applyBatch` (1-based count); a returned error is thrown before anything
+     * is written. It may return a promise, to hold a write in flight (as a slow database would).
+     */
+    applyBatch?: (batchNumber: number) => Error | undefined | Promise<Error | undefined>;
   };
   /** The clock, for stale-run tests. @default () => new Date() */
   now?: () => Date;
@@ -163,7 +166,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
 
   async function applyBatch(batch: ApplyBatch): Promise<ApplyResult> {
     batchNumber += 1;
-    const fault = options.faults?.applyBatch?.(batchNumber);
+    const fault = await options.faults?.applyBatch?.(batchNumber);
     if (fault) throw fault;
     const target = requireTable(batch.entity);
     const run = runLog.require(batch.runId);
