@@ -183,9 +183,10 @@ describe('createSyncEngine', () => {
   });
 
   describe('flushWhenIdle', () => {
-    // 30 partners in source batches of 10; the re-sync changes one row in each source batch.
-    const changedRows = () => partnerRows(30).map((row, index) => (index % 10 === 0 ? { ...row, Tier: 'platinum' } : row));
-    const writesOf = async (flushWhenIdle: boolean, holdFirstWrite = false) => {
+    // 30 partners in source batches of 10 (a quarter batch is 3 rows); the re-sync changes
+    // `perBatch` rows in each source batch.
+    const changedRows = (perBatch: number) => partnerRows(30).map((row, index) => (index % 10 < perBatch ? { ...row, Tier: 'platinum' } : row));
+    const writesOf = async (flushWhenIdle: boolean, perBatch: number, holdFirstWrite = false) => {
       let writes = 0;
       let holding = false;
       let release = () => {};
@@ -208,23 +209,26 @@ describe('createSyncEngine', () => {
       };
       const engine = createSyncEngine({ store, strategies: [endSignalling], config: sheetMapping(), batchSize: 10, flushWhenIdle });
       await engine.syncTab('partners-tab');
-      source.setRows('Partners', changedRows());
+      source.setRows('Partners', changedRows(perBatch));
       writes = 0;
       holding = holdFirstWrite;
       released = new Promise((resolve) => (release = () => resolve(undefined)));
       const result = await engine.syncTab('partners-tab');
-      expect(result.stats).toMatchObject({ rowsUpdated: 3, rowsUnchanged: 27 });
-      expect(store.entities('partners').filter((partner) => partner.tier === 'platinum')).toHaveLength(3);
+      expect(result.stats).toMatchObject({ rowsUpdated: 3 * perBatch, rowsUnchanged: 30 - 3 * perBatch });
+      expect(store.entities('partners').filter((partner) => partner.tier === 'platinum')).toHaveLength(3 * perBatch);
       return writes;
     };
-    it('with nothing in flight, the rows ready to decide are written at once: 3 changed rows in 3 source batches are 3 writes', async () => {
-      expect(await writesOf(true)).toBe(3);
+    it('with nothing in flight, a quarter batch ready to decide is written at once: 3 changed rows in each of 3 source batches are 3 writes', async () => {
+      expect(await writesOf(true, 3)).toBe(3);
     });
-    it('off, rows are gathered into full batches: the same change is 1 write', async () => {
-      expect(await writesOf(false)).toBe(1);
+    it('fewer rows than a quarter batch wait for more: 1 changed row in each of 3 source batches is 1 write', async () => {
+      expect(await writesOf(true, 1)).toBe(1);
+    });
+    it('off, rows are gathered into full batches: 9 changed rows in 3 source batches are 1 write', async () => {
+      expect(await writesOf(false, 3)).toBe(1);
     });
     it('while a write is in flight, the rows read meanwhile gather into the next batch', async () => {
-      expect(await writesOf(true, true)).toBe(2);
+      expect(await writesOf(true, 3, true)).toBe(2);
     });
   });
 

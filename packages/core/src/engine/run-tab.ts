@@ -180,6 +180,7 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
     // The hash of every pending row, by key (keys are unique in a run); a flush takes its rows' out.
     const pendingHashes = new Map<string, number>();
     let pendingDeleted: DeletedRecord[] = [];
+    const idleFlushRows = Math.ceil(context.batchSize / 4);
     // Counts reach `stats` once their batch is committed (or needs no write), so a failed run
     // reports what it committed. `read` holds the counts of rows read since the last flush, which
     // that flush's batch carries; `unsent` holds those of batches that needed no write, which
@@ -332,10 +333,11 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
         // A cursor is stored with the batch that holds the last of its rows (never before them).
         const checkpoint = sourceBatch.checkpoint !== undefined && sourceRows === sourceBatch.rows;
         if (checkpoint) await flush({ value: sourceBatch.checkpoint as JsonValue });
-        // With a store that works off this thread, rows ready to decide go as soon as nothing is
-        // in flight, so the last batch after the read is small; meanwhile a turn of the event
+        // With a store that works off this thread, a quarter batch ready to decide goes as soon as
+        // nothing is in flight, so little is left to write when the read ends (a quarter, not any
+        // row: each transaction has a fixed cost on the server); meanwhile a turn of the event
         // loop lets the batch in flight move on (its answer arrives as I/O).
-        else if (context.flushWhenIdle && !busy && (pending.length > 0 || pendingDeleted.length > 0)) await flush(null);
+        else if (context.flushWhenIdle && !busy && pending.length + pendingDeleted.length >= idleFlushRows) await flush(null);
         else if (busy) await nextTurn();
         options.onProgress?.({ runId, tabMappingId: plan.tab.id, batch: batchNumber, stats: { ...progress } });
         if (remaining <= 0) break;

@@ -41,10 +41,10 @@ export interface SyncEngineOptions {
    */
   rowFingerprints?: boolean;
   /**
-   * Send the rows ready to decide whenever no batch is in flight, rather than only full batches
-   * of `batchSize`: the database works while rows are read, and little is left to write when
-   * the read ends (a sparse change of a large source is written as it is found). Each batch
-   * still holds at most `batchSize` rows, and one batch is in flight at a time.
+   * Send the rows ready to decide once a quarter batch is ready and no batch is in flight, rather
+   * than only full batches of `batchSize`: the database works while rows are read, and little is
+   * left to write when the read ends (a sparse change of a large source is written as it is
+   * found). Each batch still holds at most `batchSize` rows, and one batch is in flight at a time.
    * @default store.capabilities.remote (true for a database server or Supabase, false for memory and PGlite)
    */
   flushWhenIdle?: boolean;
