@@ -121,6 +121,7 @@ async function measureBaselines(
   naiveRows: number,
   batchSize: number,
   repeat: number,
+  quiesce: () => Promise<void>,
 ): Promise<BenchCase[]> {
   const cases: BenchCase[] = [];
   const schema = schemaName('floor');
@@ -132,6 +133,7 @@ async function measureBaselines(
   const floorTimes: number[] = [];
   for (let attempt = 0; attempt < repeat; attempt++) {
     if (attempt > 0) await run(`truncate "${schema}".partners`);
+    await quiesce();
     const copyStarted = now();
     await copy(entityCopy, chunks(rows, entityCopyLine));
     floorTimes.push(now() - copyStarted);
@@ -142,6 +144,7 @@ async function measureBaselines(
   await run(`truncate "${schema}".partners`);
   const ids = Array.from({ length: rows }, () => randomUUID());
   const runId = randomUUID();
+  await quiesce();
   started = now();
   await copy(`copy "${schema}".partners (id, ${ENTITY_COLUMNS.join(', ')}) from stdin`, chunks(rows, (index) => `${ids[index]}\t${entityCopyLine(index)}`));
   const base = Date.now();
@@ -155,6 +158,7 @@ async function measureBaselines(
   // The naive sample writes new keys into the tables as the floor left them (N entities, 10N
   // lineage rows), so each row pays index maintenance at the size being extrapolated to.
   const sample = Math.min(naiveRows, rows);
+  await quiesce();
   started = now();
   for (let index = 0; index < sample; index++) {
     const source = sourceRow(rows + index);
@@ -196,8 +200,9 @@ function runChild(bundle: NodeBundle, request: ChildRequest): Promise<ChildResul
  * `afterInitial` runs between the initial sync and the re-syncs, untimed: on the server it
  * VACUUM ANALYZEs the tables the initial sync filled. Without it autovacuum starts on the
  * million new lineage rows while the sub-second re-syncs run, and takes the second core.
+ * `quiesce` runs before each timed case (see {@link runPostgresBench}).
  */
-async function measureFieldsync(bundle: NodeBundle, target: BenchCase['target'], kind: ChildRequest['kind'], connection: string, schema: string, rows: number, batchSize: number, repeat: number, afterInitial: () => Promise<void> = async () => {}): Promise<BenchCase[]> {
+async function measureFieldsync(bundle: NodeBundle, target: BenchCase['target'], kind: ChildRequest['kind'], connection: string, schema: string, rows: number, batchSize: number, repeat: number, quiesce: () => Promise<void>, afterInitial: () => Promise<void> = async () => {}): Promise<BenchCase[]> {
   const names: Record<CaseName, string> = { initial: 'fieldsync: initial sync', unchanged: 'fieldsync: re-sync, nothing changed', changed: 'fieldsync: re-sync, 1% rows x 2 fields changed' };
   const cases: BenchCase[] = [];
   // The initial sync once; the re-syncs `repeat` times each (median kept): unchanged ones at
@@ -207,6 +212,7 @@ async function measureFieldsync(bundle: NodeBundle, target: BenchCase['target'],
     const results: ChildResult[] = [];
     for (let attempt = 0; attempt < (caseName === 'initial' ? 1 : repeat); attempt++) {
       if (caseName === 'changed') version += 1;
+      await quiesce();
       const result = await runChild(bundle, { kind, connection, schema, rows, batchSize, caseName, version });
       if (!result.success) throw new Error(`fieldsync ${caseName} failed`);
       results.push(result);
@@ -239,12 +245,18 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<{
       const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 4 });
       const run = async (sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as Array<Record<string, unknown>>;
       const driver = pgDriver({ pool: pool as unknown as PgPoolLike });
-      cases.push(...(await measureBaselines('server', run, (sql, lines) => copyServer(pool, sql, lines), driver, options.rows, options.naiveRows, options.batchSize, options.repeat)));
+      // Before each timed case the server writes out the dirty pages earlier cases left (a
+      // CHECKPOINT, untimed): otherwise a sub-second case pays for the write-back of the last
+      // million-row case, as its commits wait behind the checkpointer's writes.
+      const quiesce = async () => {
+        await run('checkpoint');
+      };
+      cases.push(...(await measureBaselines('server', run, (sql, lines) => copyServer(pool, sql, lines), driver, options.rows, options.naiveRows, options.batchSize, options.repeat, quiesce)));
       const schema = schemaName('sync');
       await migrate(driver, { schema });
       await run(ENTITY_TABLE_SQL(schema));
       try {
-        cases.push(...(await measureFieldsync(bundle, 'server', 'server', options.databaseUrl, schema, options.rows, options.batchSize, options.repeat, async () => {
+        cases.push(...(await measureFieldsync(bundle, 'server', 'server', options.databaseUrl, schema, options.rows, options.batchSize, options.repeat, quiesce, async () => {
           await run(`vacuum (analyze) "${schema}".partners, "${schema}".field_lineage, "${schema}".fieldsync_row_fingerprints`);
         })));
       } finally {
@@ -258,12 +270,12 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<{
         const db = await PGlite.create(directory);
         const run = async (sql: string, params?: unknown[]) => (await db.query<Record<string, unknown>>(sql, params)).rows;
         const driver = pgliteDriver({ pglite: db as unknown as PGliteLike });
-        cases.push(...(await measureBaselines('PGlite', run, (sql, lines) => copyPglite(db, sql, lines), driver, options.pgliteRows, Math.min(options.naiveRows, options.pgliteRows), options.batchSize, options.repeat)));
+        cases.push(...(await measureBaselines('PGlite', run, (sql, lines) => copyPglite(db, sql, lines), driver, options.pgliteRows, Math.min(options.naiveRows, options.pgliteRows), options.batchSize, options.repeat, async () => {})));
         const schema = schemaName('sync');
         await migrate(driver, { schema });
         await run(ENTITY_TABLE_SQL(schema));
         await db.close();
-        cases.push(...(await measureFieldsync(bundle, 'PGlite', 'pglite', directory, schema, options.pgliteRows, options.batchSize, options.repeat)));
+        cases.push(...(await measureFieldsync(bundle, 'PGlite', 'pglite', directory, schema, options.pgliteRows, options.batchSize, options.repeat, async () => {})));
       } finally {
         await rm(directory, { recursive: true, force: true });
       }
