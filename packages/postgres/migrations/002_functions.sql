@@ -280,17 +280,31 @@ begin
   end if;
 
   if lineage_rows > 0 or jsonb_array_length(coalesce(payload->'conflicts', '[]'::jsonb)) > 0 then
-    -- Later than every stored change of the entities this batch already had, so the seed's
+    -- Later than the last stored change of each field this batch writes, so the seed's
     -- UNIQUE(entity_type, entity_id, field_name, changed_at) holds even on a millisecond clock
-    -- (PGlite) and each field's history is in order of writing. Created entities have no history.
+    -- (PGlite) and each field's history is in order of writing. One backward probe of that
+    -- unique index per field written (not a scan of each entity's whole history, which grows
+    -- with every change). Created entities have no history.
     batch_instant := greatest(
       clock_timestamp(),
-      (select max(h.changed_at) + interval '1 microsecond' from "public"."field_lineage" h
-        where h.entity_type = entity
-          and h.entity_id = any(case jsonb_typeof(lineage)
-            when 'object' then array(select id::uuid from jsonb_array_elements_text(coalesce(lineage->'entity_id', jsonb_build_array(lineage->'uniform'->'entity_id'))) as ids(id) where id is not null)
-            else array(select (line->>'entity_id')::uuid from jsonb_array_elements(coalesce(lineage, '[]'::jsonb)) as lines(line) where line->>'entity_id' is not null)
-          end)),
+      (select max(last.changed_at) + interval '1 microsecond'
+       from (
+         select distinct w.entity_id, w.field_name
+         from jsonb_to_record(case when jsonb_typeof(lineage) = 'object' then lineage else '{}'::jsonb end) as c(entity_id uuid[], field_name text[]),
+              jsonb_to_record(case when jsonb_typeof(lineage) = 'object' then coalesce(lineage->'uniform', '{}'::jsonb) else '{}'::jsonb end) as u(entity_id uuid, field_name text),
+              unnest(coalesce(c.entity_id, array_fill(u.entity_id, array[lineage_rows])),
+                     coalesce(c.field_name, array_fill(u.field_name, array[lineage_rows]))) as w(entity_id, field_name)
+         where jsonb_typeof(lineage) = 'object' and w.entity_id is not null
+         union
+         select (line->>'entity_id')::uuid, line->>'field_name'
+         from jsonb_array_elements(case when jsonb_typeof(lineage) = 'array' then lineage else '[]'::jsonb end) as lines(line)
+         where line->>'entity_id' is not null
+       ) written
+       cross join lateral (
+         select h.changed_at from "public"."field_lineage" h
+         where h.entity_type = entity and h.entity_id = written.entity_id and h.field_name = written.field_name
+         order by h.changed_at desc limit 1
+       ) last),
       (select max(created_at) + interval '1 microsecond' from "public"."fieldsync_conflicts"));
   end if;
 

@@ -258,6 +258,24 @@ for (const kind of testDatabaseKinds()) {
       }
     });
 
+    it('applyBatch - a change is stamped after the last stored change of its field, even when that one is ahead of the clock (row and column payloads)', async () => {
+      const run = await db.store.createRun({ dataSourceId: SOURCE, tabMappingId: TAB, trigger: 'manual', triggeredBy: null, dryRun: false, forceOverwrite: false });
+      await db.store.applyBatch(batch(run.id, { creates: [{ key: 'A', values: { code: 'A', brand: 'x' } }], lineage: [lineage('A', 'brand', 'x', null, run.id)] }));
+      const id = (await db.store.loadEntities({ entity: 'partners', keyField: 'code', keys: ['A'], fields: [], withOwners: false })).get('A')!.id;
+      // The stored change is an hour ahead (a clock that stepped back since, or another writer's clock).
+      await db.sql(`update "${db.schema}".field_lineage set changed_at = changed_at + interval '1 hour' where entity_id = $1`, [id]);
+      const [ahead] = await db.sql<{ at: string }>(`select changed_at::text as at from "${db.schema}".field_lineage where entity_id = $1`, [id]);
+      await db.store.applyBatch(batch(run.id, { updates: [{ id, key: 'A', values: { brand: 'y' } }], lineage: [{ ...lineage('A', 'brand', 'y', id, run.id), previousValue: 'x', reason: 'source_of_truth' }] }));
+      const rowForm = { entity_type: 'partners', entity_id: id, entity_key: 'A', field_name: 'brand', source_type: 'app', source_id: null, source_ref: null, previous_value: 'y', new_value: 'z', sync_run_id: run.id, changed_by: null, change_reason: 'forced' };
+      await db.store.callFunction('fieldsync_apply_batch', { entitySchema: db.schema, entity: 'partners', keyField: 'code', runId: run.id, tabMappingId: TAB, lineage: [rowForm], stats: {} }, 'write');
+      const stamps = await db.sql<{ value: unknown; later: boolean }>(
+        `select new_value as value, changed_at > $2::timestamptz as later from "${db.schema}".field_lineage where entity_id = $1 order by changed_at`,
+        [id, ahead!.at],
+      );
+      expect(stamps).toEqual([{ value: 'x', later: false }, { value: 'y', later: true }, { value: 'z', later: true }]);
+      expect((await db.store.fieldHistory({ entityType: 'partners', entityId: id, fieldName: 'brand' })).map((row) => row.newValue)).toEqual(['z', 'y', 'x']);
+    });
+
     // Server only: PGlite is one connection, so no second writer can hold a transaction open across the batch.
     it.runIf(kind.name === 'server')('applyBatch - a fingerprint is not recorded when another writer commits a change to a row the batch updates while it waits for that row', async () => {
       const run = await db.store.createRun({ dataSourceId: SOURCE, tabMappingId: TAB, trigger: 'manual', triggeredBy: null, dryRun: false, forceOverwrite: false });
