@@ -53,23 +53,28 @@ const LINEAGE_COLUMN_NAMES: ReadonlyArray<LineageColumnName> = [
 export type LineageColumns = { rows: number; uniform: Partial<Record<LineageColumnName, JsonValue>> } & Partial<Record<LineageColumnName, JsonValue[]>>;
 
 function lineageColumns(lineage: ApplyBatch['lineage']): LineageColumns {
+  // Arrays sized up front and filled by index: a batch has thousands of lineage rows, and
+  // arrays grown by push left as much garbage again.
+  const rows = lineage.length;
+  const column = (): JsonValue[] => new Array<JsonValue>(rows);
   const arrays: Record<LineageColumnName, JsonValue[]> = {
-    entity_type: [], entity_id: [], entity_key: [], field_name: [], source_type: [], source_id: [],
-    source_ref: [], previous_value: [], new_value: [], sync_run_id: [], changed_by: [], change_reason: [],
+    entity_type: column(), entity_id: column(), entity_key: column(), field_name: column(), source_type: column(), source_id: column(),
+    source_ref: column(), previous_value: column(), new_value: column(), sync_run_id: column(), changed_by: column(), change_reason: column(),
   };
-  for (const line of lineage) {
-    arrays.entity_type.push(line.entityType);
-    arrays.entity_id.push(line.entityId);
-    arrays.entity_key.push(line.entityKey);
-    arrays.field_name.push(line.fieldName);
-    arrays.source_type.push(line.sourceType);
-    arrays.source_id.push(line.sourceId);
-    arrays.source_ref.push(line.sourceRef);
-    arrays.previous_value.push(toJsonValue(line.previousValue));
-    arrays.new_value.push(toJsonValue(line.newValue));
-    arrays.sync_run_id.push(line.syncRunId);
-    arrays.changed_by.push(line.changedBy);
-    arrays.change_reason.push(line.reason);
+  for (let index = 0; index < rows; index++) {
+    const line = lineage[index]!;
+    arrays.entity_type[index] = line.entityType;
+    arrays.entity_id[index] = line.entityId;
+    arrays.entity_key[index] = line.entityKey;
+    arrays.field_name[index] = line.fieldName;
+    arrays.source_type[index] = line.sourceType;
+    arrays.source_id[index] = line.sourceId;
+    arrays.source_ref[index] = line.sourceRef;
+    arrays.previous_value[index] = toJsonValue(line.previousValue);
+    arrays.new_value[index] = toJsonValue(line.newValue);
+    arrays.sync_run_id[index] = line.syncRunId;
+    arrays.changed_by[index] = line.changedBy;
+    arrays.change_reason[index] = line.reason;
   }
   const columns: LineageColumns = { rows: lineage.length, uniform: {} };
   for (const name of LINEAGE_COLUMN_NAMES) {
@@ -91,23 +96,41 @@ export interface BatchPayloadOptions {
 
 function groupByColumns(items: ReadonlyArray<{ values: EntityValues; id?: string }>, schema: EntitySchema, idColumn: string | null): RowGroup[] {
   const groups = new Map<string, RowGroup>();
+  // Rows of a batch mostly list the same columns in the same order: such a row joins the group
+  // of the row before it without sorting and joining its column names again.
+  let previousKeys: string[] | null = null;
+  let previousGroup: RowGroup | null = null;
   for (const item of items) {
-    const columns = Object.keys(item.values)
-      .filter((column) => item.values[column] !== undefined)
-      .sort();
-    if (columns.length === 0) continue;
-    const signature = columns.join('\u0000');
-    let group = groups.get(signature);
-    if (!group) {
-      group = { columns, rows: [] };
-      groups.set(signature, group);
+    const keys = Object.keys(item.values);
+    let allDefined = true;
+    for (const key of keys) if (item.values[key] === undefined) allDefined = false;
+    let group: RowGroup | undefined;
+    if (allDefined && previousGroup !== null && previousKeys !== null && sameKeys(keys, previousKeys)) {
+      group = previousGroup;
+    } else {
+      const columns = keys.filter((column) => item.values[column] !== undefined).sort();
+      if (columns.length === 0) continue;
+      const signature = columns.join('\u0000');
+      group = groups.get(signature);
+      if (!group) {
+        group = { columns, rows: [] };
+        groups.set(signature, group);
+      }
+      previousKeys = allDefined ? keys : null;
+      previousGroup = allDefined ? group : null;
     }
     const row: Record<string, JsonValue> = {};
     if (idColumn !== null && item.id !== undefined) row[idColumn] = item.id;
-    for (const column of columns) row[column] = toColumnValue(item.values[column], schema.columns.get(column)?.type);
+    for (const column of group.columns) row[column] = toColumnValue(item.values[column], schema.columns.get(column)?.type);
     group.rows.push(row);
   }
   return [...groups.values()];
+}
+
+function sameKeys(a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
 }
 
 /**

@@ -225,8 +225,9 @@ export function postgresStore(options: PostgresStoreOptions = {}): PostgresStore
     async applyBatch(batch: ApplyBatch): Promise<ApplyResult> {
       const entitySchemaOf = await requireEntity(batch.entity);
       checkIdentifier(batch.keyField, 'key field');
-      for (const item of [...batch.creates, ...batch.updates]) for (const field of Object.keys(item.values)) checkIdentifier(field, 'field');
       const payload = toBatchPayload(batch, entitySchemaOf, { entitySchema });
+      // The columns written, checked once per group of rows writing the same ones (not per row).
+      for (const group of [...payload.creates, ...payload.updates]) for (const field of group.columns) checkIdentifier(field, 'field');
       if (isEmptyPayload(payload)) return { created: 0, updated: 0, deleted: 0, lineage: 0, conflicts: 0 };
       return callFunction<ApplyResult>('fieldsync_apply_batch', payload as unknown as Record<string, unknown>, `write a batch to ${batch.entity}`);
     },

@@ -215,8 +215,9 @@ export function supabaseStore(options: SupabaseStoreOptions): SupabaseStore {
       }
       const described = await requireEntity(batch.entity);
       checkIdentifier(batch.keyField, 'key field');
-      for (const item of [...batch.creates, ...batch.updates]) for (const field of Object.keys(item.values)) checkIdentifier(field, 'field');
       const payload = toBatchPayload(batch, described, { entitySchema });
+      // The columns written, checked once per group of rows writing the same ones (not per row).
+      for (const group of [...payload.creates, ...payload.updates]) for (const field of group.columns) checkIdentifier(field, 'field');
       if (isEmptyPayload(payload)) return { created: 0, updated: 0, deleted: 0, lineage: 0, conflicts: 0 };
       // The function checks the lease in the batch's own transaction (SQLSTATE FS001 → SYNC_LOCKED):
       // the check above cannot stop a batch sent just before the lease runs out from committing after it.

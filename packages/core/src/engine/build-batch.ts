@@ -31,9 +31,19 @@ export interface BuiltBatch {
 
 /** Human-readable place of a value: "Master Sheet > Partners > B (Brand Name), row 47". */
 export function sourceRef(source: BuildBatchInput['source'], column: string | undefined, address: RowAddress): string {
+  return placeRef(sourcePlace(source, column), address);
+}
+
+/** "Master Sheet > Partners > B (Brand Name)": the source and column part of a {@link sourceRef}. */
+function sourcePlace(source: BuildBatchInput['source'], column: string | undefined): string {
   const columnLabel = column === undefined ? undefined : (source.columns.get(column)?.label ?? column);
-  const where = address.row !== undefined ? `row ${address.row}` : address.id !== undefined ? `id ${address.id}` : undefined;
-  return [source.label, columnLabel].filter(Boolean).join(' > ') + (where ? `, ${where}` : '');
+  if (!source.label) return columnLabel || '';
+  return columnLabel ? `${source.label} > ${columnLabel}` : source.label;
+}
+
+function placeRef(place: string, address: RowAddress): string {
+  if (address.row !== undefined) return `${place}, row ${address.row}`;
+  return address.id !== undefined ? `${place}, id ${address.id}` : place;
 }
 
 /** Adds derived fields to each change: recomputed from the entity's values after the change. */
@@ -68,6 +78,17 @@ export function buildBatch(input: BuildBatchInput): BuiltBatch {
   const lineage: NewLineage[] = [];
   const previews: ChangePreview[] = [];
   const columnOfField = new Map(plan.columns.map((column) => [column.field, column.mapping.sourceColumn]));
+  // The source and column part of each field's source ref, built once per batch (a batch has
+  // about 10 lineage rows per entity, each with its ref).
+  const places = new Map<string, string>();
+  const placeOf = (field: string): string => {
+    let place = places.get(field);
+    if (place === undefined) {
+      place = sourcePlace(source, columnOfField.get(field));
+      places.set(field, place);
+    }
+    return place;
+  };
 
   const lineageRow = (change: { key: string; entityId: string | null; address: RowAddress }, field: FieldChange): NewLineage => {
     const derived = field.reason === 'derived';
@@ -78,7 +99,7 @@ export function buildBatch(input: BuildBatchInput): BuiltBatch {
       fieldName: field.field,
       sourceType: derived ? 'derived' : plan.strategy.type,
       sourceId: derived ? null : plan.dataSource.id,
-      sourceRef: derived ? null : sourceRef(source, columnOfField.get(field.field), change.address),
+      sourceRef: derived ? null : placeRef(placeOf(field.field), change.address),
       previousValue: toJsonValue(field.previous),
       newValue: toJsonValue(field.next),
       syncRunId: runId,

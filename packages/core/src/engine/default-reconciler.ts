@@ -39,7 +39,9 @@ export const defaultReconciler: Reconciler = {
 
 function createChange(input: ReconcileInput, row: ReconcileInput['rows'][number]): EntityChange {
   const fields: FieldChange[] = [];
-  for (const [field, value] of Object.entries(row.values)) {
+  // Object.keys, not Object.entries: one array per row instead of one per field too.
+  for (const field of Object.keys(row.values)) {
+    const value = row.values[field] as FieldValue;
     const rule = input.rules.get(field);
     if (field !== input.keyField && (!rule || rule.authority === 'derived')) continue;
     if (field !== input.keyField && isEmptyValue(value)) continue;
@@ -55,8 +57,9 @@ function updateFields(
   conflicts: PendingConflict[],
 ): FieldChange[] {
   const fields: FieldChange[] = [];
-  for (const [field, next] of Object.entries(row.values)) {
+  for (const field of Object.keys(row.values)) {
     if (field === input.keyField) continue;
+    const next = row.values[field] as FieldValue;
     const rule = input.rules.get(field);
     if (!rule || rule.authority === 'derived') continue;
     const previous: FieldValue = existing.values[field] ?? null;

@@ -187,18 +187,22 @@ export function transformKeyed(plan: TabPlan, source: SourceContext, keyed: Read
   const context = contextsFor(source);
   for (const { row, key, keyValue, seen } of keyed) {
     let dropped = false;
-    const cellProblems = new Set<string>();
-    for (const problem of row.cellErrors ?? []) {
-      const severity = problem.severity ?? 'error';
-      errors.push(rowError(source, row, problem.column, problem.error, severity, key));
-      cellProblems.add(problem.column);
-      if (severity === 'error') dropped = true;
+    // Columns the source already found bad (most rows have none: no set for them).
+    let cellProblems: Set<string> | undefined;
+    if (row.cellErrors?.length) {
+      cellProblems = new Set<string>();
+      for (const problem of row.cellErrors) {
+        const severity = problem.severity ?? 'error';
+        errors.push(rowError(source, row, problem.column, problem.error, severity, key));
+        cellProblems.add(problem.column);
+        if (severity === 'error') dropped = true;
+      }
     }
     const values: Record<string, FieldValue> = { [plan.keyField]: coerceToColumn(keyValue, plan.columnTypes.get(plan.keyField)) };
     for (const column of plan.columns) {
       if (column === plan.keyColumn) continue;
       const sourceColumn = column.mapping.sourceColumn;
-      if (cellProblems.has(sourceColumn)) continue;
+      if (cellProblems?.has(sourceColumn)) continue;
       const raw = row.values[sourceColumn];
       const result = column.transformer ? runTransformer(column.transformer, raw, context(column)) : { ok: true as const, value: defaultValue(raw) };
       if (!result.ok) {

@@ -14,6 +14,27 @@ describe('parse-decimal', () => {
     expect(parseDecimalText(text, separators)).toEqual({ ok: true, decimal: expected });
   });
 
+  it('plain digits with at most one inner dot: leading zeros of the integer and trailing zeros of the fraction dropped, with or without en-US separators', () => {
+    const digits = fc.stringMatching(/^\d{1,25}$/);
+    fc.assert(
+      fc.property(digits, fc.option(digits, { nil: undefined }), (integer, fraction) => {
+        const kept = fraction?.replace(/0+$/, '') ?? '';
+        const expected = `${BigInt(integer)}${kept === '' ? '' : `.${kept}`}`;
+        const text = fraction === undefined ? integer : `${integer}.${fraction}`;
+        expect(parseDecimalText(text)).toEqual({ ok: true, decimal: expected });
+        expect(parseDecimalText(` ${text} `, { decimal: '.', group: ',' })).toEqual({ ok: true, decimal: expected });
+      }),
+    );
+  });
+
+  it.each([
+    ['1.234', '1234'],
+    ['1.234.567', '1234567'],
+    ['0,50', '0.5'],
+  ])('%s under de-DE separators is %s (a dot groups there)', (text, expected) => {
+    expect(parseDecimalText(text, { decimal: ',', group: '.' })).toEqual({ ok: true, decimal: expected });
+  });
+
   it.each(['', 'abc', '1..2', '12,34,5', '1,2345,678'])('%j is no decimal', (text) => {
     expect(parseDecimalText(text).ok).toBe(false);
   });

@@ -88,12 +88,47 @@ function stripLeadingZeros(integer: string): string {
 }
 
 /**
+ * `text` in canonical form when it is digits with at most one '.' between digits (`007.50` ->
+ * `7.5`), else undefined.
+ */
+function plainDecimal(text: string): DecimalText | undefined {
+  const length = text.length;
+  if (length === 0) return undefined;
+  let dot = -1;
+  for (let index = 0; index < length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 46) {
+      if (dot !== -1 || index === 0 || index === length - 1) return undefined;
+      dot = index;
+    } else if (code < 48 || code > 57) {
+      return undefined;
+    }
+  }
+  const integerEnd = dot === -1 ? length : dot;
+  let start = 0;
+  while (start < integerEnd - 1 && text.charCodeAt(start) === 48) start += 1;
+  let end = length;
+  if (dot !== -1) {
+    while (end > dot + 1 && text.charCodeAt(end - 1) === 48) end -= 1;
+    if (end === dot + 1) end = dot;
+  }
+  return start === 0 && end === length ? text : text.slice(start, end);
+}
+
+/**
  * Parses unsigned decimal text (`1,234.56`, `1.234,56`, `1 234,56`, `1'234.5`, `1.5e3`) with
  * the given separators, or inferred ones. Group separators must sit between groups of three
  * digits, so `1.5` in `de-DE` is an error rather than a silent 15.
  */
 export function parseDecimalText(text: string, separators?: DecimalSeparators): DecimalParseResult {
-  const body = normalizeSeparatorCharacters(text.trim());
+  const trimmed = text.trim();
+  // Most cells are plain digits with at most one '.', read the same under every rule below
+  // whenever '.' is (or may be) the decimal mark: no regular expressions, no splitting.
+  if (separators === undefined || separators.decimal === '.') {
+    const plain = plainDecimal(trimmed);
+    if (plain !== undefined) return { ok: true, decimal: plain };
+  }
+  const body = normalizeSeparatorCharacters(trimmed);
   if (body === '') return { ok: false, reason: 'there are no digits' };
   if (/^(?:\d+(?:\.\d*)?|\.\d+)e[+-]?\d+$/i.test(body)) {
     const value = Number(body);
