@@ -163,8 +163,13 @@ create table if not exists "public"."fieldsync_row_fingerprints" (
   entity_id text not null,
   entity_xmin xid not null,
   entity_ctid tid not null,
+  entity_tableoid oid,
   primary key (tab_mapping_id, entity_key)
 );
+-- The partition (or table) that holds the version: partitions number their ctids each, and one
+-- transaction gives every row it writes the same xmin. (Fingerprints recorded before this column
+-- existed have none and are decided again once.)
+alter table "public"."fieldsync_row_fingerprints" add column if not exists entity_tableoid oid;
 
 -- Lease locks for stores that cannot hold a session (Supabase over HTTP). The pg store uses
 -- session advisory locks instead.
