@@ -232,6 +232,24 @@ describe('createSyncEngine', () => {
     });
   });
 
+  it('syncTab - a fingerprint load that fails (it runs while the run is recorded and the source opens) fails the run, and the tab is free again', async () => {
+    const store = partnersStore();
+    let failing = true;
+    const flaky: typeof store = {
+      ...store,
+      loadFingerprints: async (request) => {
+        if (failing) throw new Error('fingerprints unreachable');
+        return store.loadFingerprints(request);
+      },
+    };
+    const engine = createSyncEngine({ store: flaky, strategies: [staticRows({ tabs: { Partners: partnerRows(3) } })], config: sheetMapping() });
+    await expect(engine.syncTab('partners-tab')).rejects.toThrow('fingerprints unreachable');
+    expect(store.runs().at(-1)).toMatchObject({ status: 'failed' });
+    expect(store.entities('partners')).toHaveLength(0);
+    failing = false;
+    expect(await engine.syncTab('partners-tab')).toMatchObject({ success: true, stats: { rowsCreated: 3 } });
+  });
+
   it('syncTab - a failed run counts only the batches it committed', async () => {
     const { store, engine } = setup({ faults: { applyBatch: (batch) => (batch === 2 ? new Error('disk full') : undefined) } });
     await expect(engine.syncTab('partners-tab')).rejects.toThrow('disk full');

@@ -122,6 +122,15 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
   };
 
   try {
+    // Row fingerprints: a row whose raw cells hash as when the last run decided it, and whose
+    // entity nobody wrote since, is unchanged without being transformed, loaded or reconciled.
+    // Forced and full-refresh runs decide every row (and record fresh fingerprints). The tab's
+    // fingerprints load while the run is recorded and the source opens (the tab is locked, so no
+    // other run of it writes meanwhile); a failed load fails the run where it is awaited.
+    const fingerprinting = context.rowFingerprints && store.loadFingerprints !== undefined;
+    const skipUnchanged = fingerprinting && !options.forceOverwrite && !options.fullRefresh;
+    const knownLoad = skipUnchanged ? timed('load', () => store.loadFingerprints!({ tabMappingId: plan.tab.id, entity: plan.entity, keyField: plan.keyField })) : null;
+    knownLoad?.catch(() => undefined);
     if (!dryRun) {
       // A run whose heartbeat stopped for longer than the lease was left by a process that died.
       // (Not "every running run": dry runs take no lock and may be live.)
@@ -166,15 +175,8 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
     let batchNumber = 0;
     let remaining = options.rowLimit ?? Number.POSITIVE_INFINITY;
 
-    // Row fingerprints: a row whose raw cells hash as when the last run decided it, and whose
-    // entity nobody wrote since, is unchanged without being transformed, loaded or reconciled.
-    // Forced and full-refresh runs decide every row (and record fresh fingerprints).
-    const fingerprinting = context.rowFingerprints && store.loadFingerprints !== undefined;
     const seed = fingerprinting ? fingerprintSeed(plan, source, context.reconciler) : 0;
-    const skipUnchanged = fingerprinting && !options.forceOverwrite && !options.fullRefresh;
-    let known: Map<string, number> | null = skipUnchanged
-      ? await timed('load', () => store.loadFingerprints!({ tabMappingId: plan.tab.id, entity: plan.entity, keyField: plan.keyField }))
-      : null;
+    let known: Map<string, number> | null = knownLoad ? await knownLoad : null;
 
     trace('fingerprints');
     // Rows that need deciding are gathered across source batches into batches of batchSize,
