@@ -68,7 +68,6 @@ function fingerprintsOf(rows: ReadonlyArray<IncomingRow>, hashes: ReadonlyMap<st
  * apply once; the run ends completed, or failed with the fatal error (which is rethrown).
  */
 export async function runTab(context: RunTabContext, plan: TabPlan, options: SyncOptions): Promise<SyncResult> {
-  const T0 = performance.now(); const trace = (what: string) => { if (process.env.FIELDSYNC_TRACE) console.error(`[trace] ${(performance.now() - T0).toFixed(1)} ${what}`); };
   const { store } = context;
   const dryRun = options.dryRun ?? false;
   const signal = options.signal ?? new AbortController().signal;
@@ -170,7 +169,6 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
       ...(reader.timeZone !== undefined && { timeZone: reader.timeZone }),
       ...(reader.locale !== undefined && { locale: reader.locale }),
     };
-    trace('opened');
     const seenKeys = new Map<string, SeenKey>();
     let batchNumber = 0;
     let remaining = options.rowLimit ?? Number.POSITIVE_INFINITY;
@@ -178,7 +176,6 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
     const seed = fingerprinting ? fingerprintSeed(plan, source, context.reconciler) : 0;
     let known: Map<string, number> | null = knownLoad ? await knownLoad : null;
 
-    trace('fingerprints');
     // Rows that need deciding are gathered across source batches into batches of batchSize,
     // so a sparse change costs a few loads and transactions, not one per source batch.
     let pending: KeyedRow[] = [];
@@ -201,7 +198,6 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
       const keys = [...transformed.rows.map((row) => row.key), ...deleted.map((record) => record.key)];
       const existing: Map<string, ExistingEntity> =
         keys.length === 0 ? new Map() : await timed('load', () => store.loadEntities({ entity: plan.entity, keyField: plan.keyField, keys, fields: plan.loadFields, withOwners: plan.withOwners, ...(fingerprinting && { withVersions: true }) }));
-      trace('loaded');
       const reconcileStart = performance.now();
       const decided = context.reconciler.reconcile({
         entity: plan.entity,
@@ -238,9 +234,7 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
       addStats(unsent, counts);
       const request = { ...built.batch, stats: unsent, ...(checkpoint && { checkpoint: checkpoint.value }), ...(fingerprints.length > 0 && { fingerprints }) };
       unsent = emptyStats();
-      trace('built');
       const result = await timed('write', () => store.applyBatch(request));
-      trace('written');
       commit(counts, result.conflicts);
       progress.conflictCount += result.conflicts;
     };
@@ -251,7 +245,6 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
      */
     const flush = async (checkpoint: { value: JsonValue } | null): Promise<void> => {
       const keyed = pending;
-      trace(`flush ${keyed.length} busy=${busy}`);
       const deleted = pendingDeleted;
       pending = [];
       pendingDeleted = [];
@@ -351,10 +344,8 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
         options.onProgress?.({ runId, tabMappingId: plan.tab.id, batch: batchNumber, stats: { ...progress } });
         if (remaining <= 0) break;
       }
-      trace('read done');
       if (pending.length > 0 || pendingDeleted.length > 0) await flush(null);
       await settle();
-      trace('settled');
       commit(read);
       read = emptyStats();
       known = null;
@@ -368,9 +359,7 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
     errors.sort(byRow);
     // Some warnings (a ragged row) are only found while reading.
     for (const warning of openedReader.warnings ?? []) if (!warnings.includes(warning)) warnings.push(warning);
-    trace('finishing');
     run = await store.finishRun(runId, { status: 'completed', stats, errors, warnings });
-    trace('finished');
     context.log({ level: 'info', message: `Run completed: ${stats.rowsProcessed} processed, ${stats.rowsCreated} created, ${stats.rowsUpdated} updated.`, runId, tabMappingId: plan.tab.id });
     timings.total = performance.now() - startedAt;
     return { success: true, syncRunId: runId, tabMappingId: plan.tab.id, dryRun, stats: { ...stats, errors }, changes: previews, conflicts, warnings, timings };
