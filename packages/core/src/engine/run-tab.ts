@@ -176,8 +176,9 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
     const seed = fingerprinting ? fingerprintSeed(plan, source, context.reconciler) : 0;
     let known: Map<string, number> | null = knownLoad ? await knownLoad : null;
 
-    // Rows that need deciding are gathered across source batches into batches of batchSize,
-    // so a sparse change costs a few loads and transactions, not one per source batch.
+    // Rows that need deciding are gathered across source batches into batches of at most
+    // batchSize (see the read loop for when one goes), so a sparse change costs a few loads and
+    // transactions, not one per source batch.
     let pending: KeyedRow[] = [];
     // The hash of every pending row, by key (keys are unique in a run); a flush takes its rows' out.
     const pendingHashes = new Map<string, number>();
