@@ -213,7 +213,7 @@ export interface StoreCapabilities {
   /**
    * The store's work runs outside this process's JavaScript thread (a database server, an HTTP
    * API), so a batch it writes costs this process only the wait. The engine then sends the rows
-   * ready to decide as soon as no batch is in flight (see `flushWhenIdle`). In-process stores
+   * ready to decide once a quarter batch is ready and no batch is in flight (see `flushWhenIdle`). In-process stores
    * (memory, PGlite) leave it unset: each batch's fixed cost would land on the same thread, so
    * they get full batches. @default false
    */

@@ -114,8 +114,25 @@ CREATE INDEX IF NOT EXISTS idx_lineage_source ON "public"."field_lineage"(source
 alter table "public"."field_lineage" add column if not exists entity_key text;
 alter table "public"."field_lineage" add column if not exists change_reason text;
 -- (An index on changed_at alone existed in earlier versions; the batch instant is now found
--- through idx_lineage_entity, so every lineage insert maintains one index less.)
+-- through the index below, so every lineage insert maintains one index less.)
 drop index if exists "public".fieldsync_lineage_changed_at;
+-- A batch's instant comes after the last change of each field it writes, found by one backward
+-- probe per field of an index on (entity_type, entity_id, field_name, changed_at); field history
+-- reads it too. The seed's UNIQUE constraint is such an index; a host table without it gets a
+-- plain one (never a second copy).
+do $do$
+begin
+  if not exists (
+    select 1 from pg_index i
+    where i.indrelid = '"public"."field_lineage"'::regclass and i.indnkeyatts >= 4
+      and (select array_agg(a.attname::text order by k.ord)
+           from unnest((i.indkey::int2[])[0:3]) with ordinality as k(attnum, ord)
+           join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum) = array['entity_type', 'entity_id', 'field_name', 'changed_at']
+  ) then
+    create index fieldsync_lineage_field_changes on "public"."field_lineage" (entity_type, entity_id, field_name, changed_at);
+  end if;
+end
+$do$;
 
 -- Values that lost (lower priority, overwritten, reference), kept for admin review.
 create table if not exists "public"."fieldsync_conflicts" (

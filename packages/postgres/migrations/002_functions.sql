@@ -537,16 +537,26 @@ language plpgsql stable set work_mem = '64MB' set enable_mergejoin = off set ena
 declare
   entity_schema text := coalesce(payload->>'entitySchema', 'public');
   entity text := payload->>'entity';
+  key_field text := payload->>'keyField';
+  id_column text := coalesce(payload->>'idColumn', 'id');
   relation regclass := "public".fieldsync_entity_relation(entity_schema, entity);
+  key_type text;
   result json;
 begin
-  -- The table oid too: the partitions of a partitioned table number their ctids each, and one
-  -- transaction gives every row it writes the same xmin. (tableoid, ctid, xmin) names one tuple
-  -- version; comparing it costs half of comparing the id as text, which this join did before.
+  -- (tableoid, ctid, xmin) is the tuple version: partitions number their ctids each. The row's
+  -- key is checked too: VACUUM FULL and CLUSTER move rows to new ctids and keep their xmin, and
+  -- one batch gives all its rows one xmin, so after a rewrite one entity's fingerprint can name
+  -- the slot of another written by the same batch. The key is compared in its own type (a cast
+  -- of the fingerprint's text, free for text keys); comparing ids as text cost twice the join.
+  if key_field is not null then
+    select format_type(a.atttypid, a.atttypmod) into key_type
+    from pg_attribute a where a.attrelid = relation and a.attname = key_field and a.attnum > 0 and not a.attisdropped;
+  end if;
   execute format(
     'select json_build_object(''keys'', coalesce(json_agg(f.entity_key), ''[]''::json), ''hashes'', coalesce(json_agg(f.row_hash), ''[]''::json)) '
     || 'from "public"."fieldsync_row_fingerprints" f join %1$I.%2$I e on e.ctid = f.entity_ctid and e.xmin = f.entity_xmin and e.tableoid = f.entity_tableoid '
-    || 'where f.tab_mapping_id = $1',
+    || 'where f.tab_mapping_id = $1 and '
+    || case when key_type is not null then format('e.%I = f.entity_key::%s', key_field, key_type) else format('e.%I::text = f.entity_id', id_column) end,
     entity_schema, entity)
     into result
     using (payload->>'tabMappingId')::uuid;

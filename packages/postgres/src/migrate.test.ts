@@ -89,6 +89,21 @@ for (const kind of testDatabaseKinds()) {
       expect((error as Error).message).toContain('foreign key');
     });
 
+    it('migrate - a field_lineage without the seed\'s UNIQUE constraint gets a plain index on its columns; one with it gets no second copy', async () => {
+      const indexesOn = async () =>
+        (await db.sql<{ definition: string }>(`select indexdef as definition from pg_indexes where schemaname = $1 and tablename = 'field_lineage' order by indexname`, [db.schema]))
+          .map((row) => row.definition.replace(/^.* USING btree /, ''))
+          .filter((columns) => columns.startsWith('(entity_type, entity_id, field_name'));
+      const driver = await db.store.driver();
+      await db.sql(`create schema "${db.schema}"`);
+      await db.sql(`create table "${db.schema}".field_lineage (id uuid primary key default gen_random_uuid(), entity_type text not null, entity_id uuid not null, field_name text not null, source_type text not null, source_id uuid, source_ref text, previous_value jsonb, new_value jsonb, sync_run_id uuid, changed_by uuid, changed_at timestamptz default now())`);
+      await migrate(driver, { schema: db.schema });
+      expect(await indexesOn()).toEqual(['(entity_type, entity_id, field_name, changed_at)']);
+      await db.sql(`drop schema "${db.schema}" cascade`);
+      await migrate(driver, { schema: db.schema });
+      expect(await indexesOn()).toEqual(['(entity_type, entity_id, field_name, changed_at)']);
+    });
+
     it('migrate - creates sync_runs without foreign keys, so code-defined ids need no config rows', async () => {
       await migrate(await db.store.driver(), { schema: db.schema });
       const keys = await db.sql(`select conname from pg_constraint where conrelid = $1::regclass and contype = 'f'`, [`"${db.schema}".sync_runs`]);

@@ -125,6 +125,22 @@ for (const kind of testDatabaseKinds()) {
       expect((await brands()).filter((brand) => brand === 'Edited')).toEqual([]);
     });
 
+    it('after VACUUM FULL, an edited row is decided again although a row of its batch now sits at its old (ctid, xmin)', async () => {
+      // One batch gives its rows one xmin; VACUUM FULL moves rows to new ctids and keeps their xmin.
+      const engine = engineFor();
+      await engine.syncTab(tabId);
+      await db.sql(`update "${db.schema}".partners set brand = 'Edited' where code = 'P00000'`);
+      await db.sql(`vacuum full "${db.schema}".partners`);
+      const [moved] = await db.sql<{ n: string }>(
+        `select count(*)::text as n from "${db.schema}".partners e join "${db.schema}".fieldsync_row_fingerprints f on f.entity_ctid = e.ctid and f.entity_xmin = e.xmin where f.entity_key = 'P00000'`,
+      );
+      expect(Number(moved!.n), "another row now sits at P00000's recorded (ctid, xmin)").toBe(1);
+      counter.reset();
+      const result = await engine.syncTab(tabId);
+      expect(result.stats.rowsUpdated).toBe(1);
+      expect((await brands()).filter((brand) => brand === 'Edited')).toEqual([]);
+    });
+
     it('a changed mapping (transform options) decides every row again', async () => {
       await engineFor().syncTab(tabId);
       counter.reset();

@@ -265,11 +265,15 @@ for (const kind of testDatabaseKinds()) {
       // The stored change is an hour ahead (a clock that stepped back since, or another writer's clock).
       await db.sql(`update "${db.schema}".field_lineage set changed_at = changed_at + interval '1 hour' where entity_id = $1`, [id]);
       const [ahead] = await db.sql<{ at: string }>(`select changed_at::text as at from "${db.schema}".field_lineage where entity_id = $1`, [id]);
-      await db.store.applyBatch(batch(run.id, { updates: [{ id, key: 'A', values: { brand: 'y' } }], lineage: [{ ...lineage('A', 'brand', 'y', id, run.id), previousValue: 'x', reason: 'source_of_truth' }] }));
+      // Two lineage rows of one entity: its id goes once, as a uniform column.
+      await db.store.applyBatch(batch(run.id, {
+        updates: [{ id, key: 'A', values: { brand: 'y', revenue: 5 } }],
+        lineage: [{ ...lineage('A', 'brand', 'y', id, run.id), previousValue: 'x', reason: 'source_of_truth' }, { ...lineage('A', 'revenue', 5, id, run.id), reason: 'source_of_truth' }],
+      }));
       const rowForm = { entity_type: 'partners', entity_id: id, entity_key: 'A', field_name: 'brand', source_type: 'app', source_id: null, source_ref: null, previous_value: 'y', new_value: 'z', sync_run_id: run.id, changed_by: null, change_reason: 'forced' };
       await db.store.callFunction('fieldsync_apply_batch', { entitySchema: db.schema, entity: 'partners', keyField: 'code', runId: run.id, tabMappingId: TAB, lineage: [rowForm], stats: {} }, 'write');
       const stamps = await db.sql<{ value: unknown; later: boolean }>(
-        `select new_value as value, changed_at > $2::timestamptz as later from "${db.schema}".field_lineage where entity_id = $1 order by changed_at`,
+        `select new_value as value, changed_at > $2::timestamptz as later from "${db.schema}".field_lineage where entity_id = $1 and field_name = 'brand' order by changed_at`,
         [id, ahead!.at],
       );
       expect(stamps).toEqual([{ value: 'x', later: false }, { value: 'y', later: true }, { value: 'z', later: true }]);

@@ -213,10 +213,11 @@ export function postgresStore(options: PostgresStoreOptions = {}): PostgresStore
 
     async loadFingerprints(request: FingerprintRequest): Promise<Map<string, number>> {
       const entitySchemaOf = await requireEntity(request.entity);
+      checkIdentifier(request.keyField, 'key field');
       if (!UUID.test(request.tabMappingId)) return new Map();
       const result = await callFunction<{ keys: unknown; hashes: unknown }>(
         'fieldsync_load_fingerprints',
-        { entitySchema, entity: request.entity, idColumn: entitySchemaOf.idColumn, tabMappingId: request.tabMappingId },
+        { entitySchema, entity: request.entity, keyField: request.keyField, idColumn: entitySchemaOf.idColumn, tabMappingId: request.tabMappingId },
         `load the row fingerprints of ${request.entity}`,
       );
       return fingerprintMap(result);

@@ -184,10 +184,11 @@ export function supabaseStore(options: SupabaseStoreOptions): SupabaseStore {
 
     async loadFingerprints(request: FingerprintRequest): Promise<Map<string, number>> {
       const described = await requireEntity(request.entity);
+      checkIdentifier(request.keyField, 'key field');
       if (!UUID.test(request.tabMappingId)) return new Map();
       const answer = await call<FingerprintAnswer | null>(
         'fieldsync_load_fingerprints',
-        { entitySchema, entity: request.entity, idColumn: described.idColumn, tabMappingId: request.tabMappingId },
+        { entitySchema, entity: request.entity, keyField: request.keyField, idColumn: described.idColumn, tabMappingId: request.tabMappingId },
         `load the row fingerprints of ${request.entity}`,
         true,
       );

@@ -227,6 +227,22 @@ describe('createSyncEngine', () => {
     it('off, rows are gathered into full batches: 9 changed rows in 3 source batches are 1 write', async () => {
       expect(await writesOf(false, 3)).toBe(1);
     });
+    it('a failed write stops the run: it counts only the batch written before, and the next run converges', async () => {
+      let writes = 0;
+      let failSecond = false;
+      const store = partnersStore({ faults: { applyBatch: () => ((writes += 1), failSecond && writes === 2 ? new Error('disk full') : undefined) } });
+      const source = staticRows({ tabs: { Partners: partnerRows(30) } });
+      const engine = createSyncEngine({ store, strategies: [source], config: sheetMapping(), batchSize: 10, flushWhenIdle: true });
+      await engine.syncTab('partners-tab');
+      source.setRows('Partners', changedRows(3));
+      writes = 0;
+      failSecond = true;
+      await expect(engine.syncTab('partners-tab')).rejects.toThrow('disk full');
+      expect(store.runs().at(-1)).toMatchObject({ status: 'failed', rowsProcessed: 10, rowsUpdated: 3, rowsUnchanged: 7 });
+      expect(store.entities('partners').filter((partner) => partner.tier === 'platinum')).toHaveLength(3);
+      failSecond = false;
+      expect((await engine.syncTab('partners-tab')).stats).toMatchObject({ rowsUpdated: 6, rowsUnchanged: 24 });
+    });
     it('while a write is in flight, the rows read meanwhile gather into the next batch', async () => {
       expect(await writesOf(true, 3, true)).toBe(2);
     });

@@ -136,12 +136,16 @@ export interface TabFailure extends Omit<SyncResult, 'success' | 'syncRunId'> {
   failure: { code: string; message: string };
 }
 
-/** Time per pipeline phase, in milliseconds, summed over batches. */
+/**
+ * Time per pipeline phase, in milliseconds, summed over batches. Phases overlap (the
+ * fingerprint load runs while the source opens; a batch is loaded, decided and written while the
+ * next rows are read), so they add up to more than `total`.
+ */
 export interface PhaseTimings {
   /** Waiting for the source (open and every batch). */
   read: number;
   transform: number;
-  /** `store.loadEntities`. */
+  /** `store.loadEntities` and `store.loadFingerprints`. */
   load: number;
   /** Reconcile, derive and build the batch. */
   reconcile: number;
