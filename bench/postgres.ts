@@ -204,32 +204,38 @@ function runChild(bundle: NodeBundle, request: ChildRequest): Promise<ChildResul
  */
 async function measureFieldsync(bundle: NodeBundle, target: BenchCase['target'], kind: ChildRequest['kind'], connection: string, schema: string, rows: number, batchSize: number, repeat: number, quiesce: () => Promise<void>, afterInitial: () => Promise<void> = async () => {}): Promise<BenchCase[]> {
   const names: Record<CaseName, string> = { initial: 'fieldsync: initial sync', unchanged: 'fieldsync: re-sync, nothing changed', changed: 'fieldsync: re-sync, 1% rows x 2 fields changed' };
+  const results: Record<CaseName, ChildResult[]> = { initial: [], unchanged: [], changed: [] };
+  const measure = async (caseName: CaseName, version: number) => {
+    await quiesce();
+    const result = await runChild(bundle, { kind, connection, schema, rows, batchSize, caseName, version });
+    if (!result.success) throw new Error(`fieldsync ${caseName} failed`);
+    results[caseName].push(result);
+  };
+  // The initial sync once; then `repeat` pairs of re-syncs, each an unchanged one (the version
+  // last synced) followed by a changed one (the next version changes 2 fields of the same 1% of
+  // rows). Pairs, not all unchanged runs then all changed ones, so the two medians compared
+  // come from the same stretch of time on a machine whose speed drifts.
+  await measure('initial', 0);
+  await afterInitial();
+  for (let version = 0; version < repeat; version++) {
+    await measure('unchanged', version);
+    await measure('changed', version + 1);
+  }
   const cases: BenchCase[] = [];
-  // The initial sync once; the re-syncs `repeat` times each (median kept): unchanged ones at
-  // version 0, then changed ones at versions 1, 2, ... (each changes 2 fields of the same 1% of rows).
-  let version = 0;
   for (const caseName of ['initial', 'unchanged', 'changed'] as const) {
-    const results: ChildResult[] = [];
-    for (let attempt = 0; attempt < (caseName === 'initial' ? 1 : repeat); attempt++) {
-      if (caseName === 'changed') version += 1;
-      await quiesce();
-      const result = await runChild(bundle, { kind, connection, schema, rows, batchSize, caseName, version });
-      if (!result.success) throw new Error(`fieldsync ${caseName} failed`);
-      results.push(result);
-    }
-    if (caseName === 'initial') await afterInitial();
-    const middle = [...results].sort((a, b) => a.ms - b.ms)[Math.floor((results.length - 1) / 2)]!;
+    const runs = results[caseName];
+    const middle = [...runs].sort((a, b) => a.ms - b.ms)[Math.floor((runs.length - 1) / 2)]!;
     cases.push({
       target,
       name: names[caseName],
       rows,
       ms: middle.ms,
-      peakRssMb: Math.max(...results.map((result) => result.peakRssMb)),
+      peakRssMb: Math.max(...runs.map((result) => result.peakRssMb)),
       baseRssMb: middle.baseRssMb,
       phases: middle.phases,
       entityRowsWritten: middle.entityRowsWritten,
       lineageRowsWritten: middle.lineageRowsWritten,
-      ...(results.length > 1 && { runs: results.map((result) => Math.round(result.ms)) }),
+      ...(runs.length > 1 && { runs: runs.map((result) => Math.round(result.ms)) }),
     });
   }
   return cases;
