@@ -34,7 +34,7 @@ const options = {
 const format = (each: BenchCase) =>
   `| ${each.target} | ${each.name} | ${each.rows.toLocaleString('en-US')} | ${(each.ms / 1000).toFixed(2)} s | ${Math.round(each.rows / (each.ms / 1000)).toLocaleString('en-US')} | ${each.entityRowsWritten ?? ''} | ${each.lineageRowsWritten ?? ''} | ${each.peakRssMb === undefined ? '' : `${Math.round(each.peakRssMb)} (${Math.round(each.baseRssMb ?? 0)} before)`} | ${each.note ?? (each.phases ? Object.entries(each.phases).map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(1)}`).join(', ') + ' s' : '')}${each.runs ? `; median of ${each.runs.map((ms) => (ms / 1000).toFixed(2)).join(', ')} s` : ''} |`;
 
-const { cases, checks } = options.only === 'sheets' ? { cases: [], checks: [] } : await runPostgresBench(options);
+const { cases, checks, notes } = options.only === 'sheets' ? { cases: [], checks: [], notes: [] } : await runPostgresBench(options);
 const lines = [
   `postgres benchmark (batch size ${options.batchSize}, node ${process.version})`,
   `note: ${FIELDSYNC_CASE_RUNTIME}.`,
@@ -52,7 +52,7 @@ const directory = new URL('./results/', import.meta.url);
 await mkdir(directory, { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 if (options.only !== 'sheets') {
-  await writeFile(new URL(`postgres-${stamp}.json`, directory), JSON.stringify({ options: { ...options, databaseUrl: options.databaseUrl ? 'set' : 'unset' }, cases, checks }, null, 2));
+  await writeFile(new URL(`postgres-${stamp}.json`, directory), JSON.stringify({ options: { ...options, databaseUrl: options.databaseUrl ? 'set' : 'unset' }, notes, cases, checks }, null, 2));
 }
 
 if (options.databaseUrl && options.sheetsRows > 0) {

@@ -117,19 +117,25 @@ alter table "public"."field_lineage" add column if not exists change_reason text
 -- through the index below, so every lineage insert maintains one index less.)
 drop index if exists "public".fieldsync_lineage_changed_at;
 -- A batch's instant comes after the last change of each field it writes, found by one backward
--- probe per field of an index on (entity_type, entity_id, field_name, changed_at); field history
--- reads it too. The seed's UNIQUE constraint is such an index; a host table without it gets a
--- plain one (never a second copy).
+-- probe per field of a btree index whose columns start with entity_type, entity_id and
+-- field_name (in any order), then changed_at; field history reads it too. The seed's UNIQUE
+-- constraint is such an index; a host table without a usable one (none, or only partial,
+-- invalid or non-btree ones) gets a plain one, named by Postgres. Building it locks the table
+-- against writes for as long as it takes (seconds per million rows).
 do $do$
 begin
   if not exists (
     select 1 from pg_index i
+    join pg_class c on c.oid = i.indexrelid
+    join pg_am am on am.oid = c.relam and am.amname = 'btree'
     where i.indrelid = '"public"."field_lineage"'::regclass and i.indnkeyatts >= 4
-      and (select array_agg(a.attname::text order by k.ord)
-           from unnest((i.indkey::int2[])[0:3]) with ordinality as k(attnum, ord)
-           join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum) = array['entity_type', 'entity_id', 'field_name', 'changed_at']
+      and i.indpred is null and i.indisvalid
+      and (select array_agg(a.attname::text order by a.attname::text)
+           from unnest((i.indkey::int2[])[0:2]) as k(attnum)
+           join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum) = array['entity_id', 'entity_type', 'field_name']
+      and (select a.attname::text from pg_attribute a where a.attrelid = i.indrelid and a.attnum = (i.indkey::int2[])[3]) = 'changed_at'
   ) then
-    create index fieldsync_lineage_field_changes on "public"."field_lineage" (entity_type, entity_id, field_name, changed_at);
+    create index on "public"."field_lineage" (entity_type, entity_id, field_name, changed_at);
   end if;
 end
 $do$;

@@ -303,6 +303,7 @@ begin
        cross join lateral (
          select h.changed_at from "public"."field_lineage" h
          where h.entity_type = entity and h.entity_id = written.entity_id and h.field_name = written.field_name
+           and h.changed_at is not null
          order by h.changed_at desc limit 1
        ) last),
       (select max(created_at) + interval '1 microsecond' from "public"."fieldsync_conflicts"));
@@ -540,24 +541,20 @@ declare
   key_field text := payload->>'keyField';
   id_column text := coalesce(payload->>'idColumn', 'id');
   relation regclass := "public".fieldsync_entity_relation(entity_schema, entity);
-  key_type text;
   result json;
 begin
   -- (tableoid, ctid, xmin) is the tuple version: partitions number their ctids each. The row's
   -- key is checked too: VACUUM FULL and CLUSTER move rows to new ctids and keep their xmin, and
   -- one batch gives all its rows one xmin, so after a rewrite one entity's fingerprint can name
-  -- the slot of another written by the same batch. The key is compared in its own type (a cast
-  -- of the fingerprint's text, free for text keys); comparing ids as text cost twice the join.
-  if key_field is not null then
-    select format_type(a.atttypid, a.atttypmod) into key_type
-    from pg_attribute a where a.attrelid = relation and a.attname = key_field and a.attnum > 0 and not a.attisdropped;
-  end if;
+  -- the slot of another written by the same batch. The key is compared as text (free for a text
+  -- key; comparing the id as text cost twice the join): never a cast of the stored key, which a
+  -- fingerprint kept from an earlier key field or column type could fail and fail the load.
   execute format(
     'select json_build_object(''keys'', coalesce(json_agg(f.entity_key), ''[]''::json), ''hashes'', coalesce(json_agg(f.row_hash), ''[]''::json)) '
     || 'from "public"."fieldsync_row_fingerprints" f join %1$I.%2$I e on e.ctid = f.entity_ctid and e.xmin = f.entity_xmin and e.tableoid = f.entity_tableoid '
-    || 'where f.tab_mapping_id = $1 and '
-    || case when key_type is not null then format('e.%I = f.entity_key::%s', key_field, key_type) else format('e.%I::text = f.entity_id', id_column) end,
-    entity_schema, entity)
+    || 'where f.tab_mapping_id = $1 and %3$s',
+    entity_schema, entity,
+    case when key_field is not null then format('e.%I::text = f.entity_key', key_field) else format('e.%I::text = f.entity_id', id_column) end)
     into result
     using (payload->>'tabMappingId')::uuid;
   return result;

@@ -89,7 +89,7 @@ for (const kind of testDatabaseKinds()) {
       expect((error as Error).message).toContain('foreign key');
     });
 
-    it('migrate - a field_lineage without the seed\'s UNIQUE constraint gets a plain index on its columns; one with it gets no second copy', async () => {
+    it('migrate - a field_lineage without a usable index on (entity_type, entity_id, field_name, changed_at) gets one; one with it (the seed\'s UNIQUE, in any order of the first three) gets no second copy', async () => {
       const indexesOn = async () =>
         (await db.sql<{ definition: string }>(`select indexdef as definition from pg_indexes where schemaname = $1 and tablename = 'field_lineage' order by indexname`, [db.schema]))
           .map((row) => row.definition.replace(/^.* USING btree /, ''))
@@ -97,11 +97,19 @@ for (const kind of testDatabaseKinds()) {
       const driver = await db.store.driver();
       await db.sql(`create schema "${db.schema}"`);
       await db.sql(`create table "${db.schema}".field_lineage (id uuid primary key default gen_random_uuid(), entity_type text not null, entity_id uuid not null, field_name text not null, source_type text not null, source_id uuid, source_ref text, previous_value jsonb, new_value jsonb, sync_run_id uuid, changed_by uuid, changed_at timestamptz default now())`);
+      // A partial index on those columns cannot serve every field's probe.
+      await db.sql(`create index host_partial on "${db.schema}".field_lineage (entity_type, entity_id, field_name, changed_at) where source_type = 'app'`);
       await migrate(driver, { schema: db.schema });
-      expect(await indexesOn()).toEqual(['(entity_type, entity_id, field_name, changed_at)']);
+      expect(await indexesOn()).toEqual(['(entity_type, entity_id, field_name, changed_at)', "(entity_type, entity_id, field_name, changed_at) WHERE (source_type = 'app'::text)"]);
       await db.sql(`drop schema "${db.schema}" cascade`);
       await migrate(driver, { schema: db.schema });
       expect(await indexesOn()).toEqual(['(entity_type, entity_id, field_name, changed_at)']);
+      // A unique key with the first three columns in another order serves too.
+      await db.sql(`drop schema "${db.schema}" cascade`);
+      await db.sql(`create schema "${db.schema}"`);
+      await db.sql(`create table "${db.schema}".field_lineage (id uuid primary key default gen_random_uuid(), entity_type text not null, entity_id uuid not null, field_name text not null, source_type text not null, source_id uuid, source_ref text, previous_value jsonb, new_value jsonb, sync_run_id uuid, changed_by uuid, changed_at timestamptz default now(), unique (entity_id, field_name, entity_type, changed_at))`);
+      await migrate(driver, { schema: db.schema });
+      expect((await db.sql<{ n: string }>(`select count(*)::text as n from pg_indexes where schemaname = $1 and tablename = 'field_lineage' and indexdef like '%changed_at%'`, [db.schema]))[0]!.n).toBe('1');
     });
 
     it('migrate - creates sync_runs without foreign keys, so code-defined ids need no config rows', async () => {

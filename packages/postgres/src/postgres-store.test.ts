@@ -278,6 +278,23 @@ for (const kind of testDatabaseKinds()) {
       );
       expect(stamps).toEqual([{ value: 'x', later: false }, { value: 'y', later: true }, { value: 'z', later: true }]);
       expect((await db.store.fieldHistory({ entityType: 'partners', entityId: id, fieldName: 'brand' })).map((row) => row.newValue)).toEqual(['z', 'y', 'x']);
+      // A stored change without a time (a host's row; the column allows null) does not hide the last timed one.
+      await db.sql(`insert into "${db.schema}".field_lineage (entity_type, entity_id, field_name, source_type, new_value, changed_at) values ('partners', $1, 'brand', 'app', '"n"', null)`, [id]);
+      await db.store.applyBatch(batch(run.id, { updates: [{ id, key: 'A', values: { brand: 'w' } }], lineage: [{ ...lineage('A', 'brand', 'w', id, run.id), previousValue: 'z', reason: 'source_of_truth' }] }));
+      const [last] = await db.sql<{ value: unknown }>(`select new_value as value from "${db.schema}".field_lineage where entity_id = $1 and field_name = 'brand' and changed_at is not null order by changed_at desc limit 1`, [id]);
+      expect(last!.value).toBe('w');
+    });
+
+    it('loadFingerprints - a stored key that is not of the key column\'s type (left from an earlier key field) is no match, not an error', async () => {
+      await db.createEntityTable('counters', { code: 'integer', label: 'text' }, { uniqueKey: 'code' });
+      const run = await db.store.createRun({ dataSourceId: SOURCE, tabMappingId: TAB, trigger: 'manual', triggeredBy: null, dryRun: false, forceOverwrite: false });
+      await db.store.applyBatch({ ...batch(run.id, { creates: [{ key: '42', values: { code: 42, label: 'x' } }] }), entity: 'counters', fingerprints: [{ key: '42', hash: 7, version: null }] });
+      // A fingerprint of the same tab kept from when its key was a text code, naming the same tuple.
+      await db.sql(
+        `insert into "${db.schema}".fieldsync_row_fingerprints (tab_mapping_id, entity_key, row_hash, entity_id, entity_xmin, entity_ctid, entity_tableoid)
+         select tab_mapping_id, 'P00001', 9, entity_id, entity_xmin, entity_ctid, entity_tableoid from "${db.schema}".fieldsync_row_fingerprints where entity_key = '42'`,
+      );
+      expect(await db.store.loadFingerprints!({ tabMappingId: TAB, entity: 'counters', keyField: 'code' })).toEqual(new Map([['42', 7]]));
     });
 
     // Server only: PGlite is one connection, so no second writer can hold a transaction open across the batch.
