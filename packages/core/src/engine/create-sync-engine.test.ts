@@ -101,6 +101,22 @@ describe('createSyncEngine', () => {
     expect(run?.errorCount).toBe(30);
   });
 
+  it('syncTab - the errors kept are the first in row order, though a duplicate key is found before the cell errors of earlier rows', async () => {
+    // Rows 2 and 3 miss a required field (found when their batch is decided); row 5 repeats row 2's key (found as it is read).
+    const rows = [
+      { Code: 'D1', 'Brand Name': '' },
+      { Code: 'D2', 'Brand Name': '' },
+      { Code: 'D3', 'Brand Name': 'Three' },
+      { Code: 'D1', 'Brand Name': 'Again' },
+    ];
+    const store = partnersStore();
+    const engine = createSyncEngine({ store, strategies: [staticRows({ tabs: { Partners: rows } })], config: sheetMapping(), maxStoredErrors: 2 });
+    const result = await engine.syncTab('partners-tab');
+    expect(result.stats.errorCount).toBe(3);
+    expect(result.stats.errors.map((error) => error.row)).toEqual([2, 3]);
+    expect((await store.getRun(result.syncRunId))?.errors.map((error) => error.row)).toEqual([2, 3]);
+  });
+
   it('syncTab - reference fills only empty fields; forceOverwrite overwrites and is recorded', async () => {
     const { store, source, engine } = setup({ rows: partnerRows(2) });
     await engine.syncTab('partners-tab');

@@ -115,9 +115,18 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
     }
   };
   const collect = dryRun || (options.collectChanges ?? false);
+  // The run keeps its first maxStoredErrors errors in row order, whatever order they are found in
+  // (keys as rows are read, cells and derivations as batches are decided, in the background):
+  // the list is cut back to the lowest rows whenever it reaches twice the cap.
+  const keepFirstErrors = () => {
+    errors.sort(byRow);
+    if (errors.length > context.maxStoredErrors) errors.length = context.maxStoredErrors;
+  };
   const recordErrors = (batchErrors: RowError[]) => {
     stats.errorCount += batchErrors.length;
-    for (const error of batchErrors) if (errors.length < context.maxStoredErrors) errors.push(error);
+    if (context.maxStoredErrors === 0) return;
+    for (const error of batchErrors) errors.push(error);
+    if (errors.length >= 2 * context.maxStoredErrors) keepFirstErrors();
   };
 
   try {
@@ -356,8 +365,7 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
     }
 
     settleDuplicates(duplicates);
-    // Errors are found in two steps (keys as rows are read, cells when a batch is decided): list them in row order.
-    errors.sort(byRow);
+    keepFirstErrors();
     // Some warnings (a ragged row) are only found while reading.
     for (const warning of openedReader.warnings ?? []) if (!warnings.includes(warning)) warnings.push(warning);
     run = await store.finishRun(runId, { status: 'completed', stats, errors, warnings });
@@ -371,7 +379,7 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
       // A write still in flight lands (or fails) before the run's final record.
       await settle().catch(() => undefined);
       settleDuplicates(duplicates);
-      errors.sort(byRow);
+      keepFirstErrors();
       await store.finishRun(run.id, { status: 'failed', stats, errors, warnings, failure }).catch((finishError: unknown) => {
         context.log({ level: 'error', message: `Could not record the failure of run ${run?.id}: ${describeError(finishError).message}`, tabMappingId: plan.tab.id });
       });

@@ -50,7 +50,7 @@ export interface SyncEngineOptions {
   flushWhenIdle?: boolean;
   /** Tabs of one data source synced at once by `syncDataSource`. @default 2 */
   concurrency?: number;
-  /** Row errors kept in a run record; `errorCount` keeps the total. @default 100 */
+  /** Row errors kept in a run record (the first ones in row order); `errorCount` keeps the total. @default 100 */
   maxStoredErrors?: number;
   /** A `running` run whose heartbeat is older than this is failed before the next run of its tab. @default 300000 */
   staleRunAfterMs?: number;
