@@ -25,6 +25,11 @@ export interface ChildRequest {
   caseName: CaseName;
   /** Source version: 0 as first synced; each later version changes 2 fields of the same 1% of rows. */
   version: number;
+  /**
+   * Cases to run one after the other in this one process (a warm process, as a long-lived app
+   * server syncs), instead of `caseName` at `version`; the child then sends one result per case.
+   */
+  sequence?: Array<{ caseName: CaseName; version: number }>;
 }
 
 export interface ChildResult {
@@ -65,9 +70,16 @@ async function childCase(request: ChildRequest): Promise<ChildResult> {
   return { ms, peakRssMb: process.resourceUsage().maxRSS / 1024, baseRssMb, phases, entityRowsWritten, lineageRowsWritten: after.lineage - before.lineage, success: result.success };
 }
 
+/** Each case of `request.sequence`, in order, in this process. */
+async function childSequence(request: ChildRequest): Promise<ChildResult[]> {
+  const results: ChildResult[] = [];
+  for (const step of request.sequence ?? []) results.push(await childCase({ ...request, ...step }));
+  return results;
+}
+
 if (process.argv[2] === '--child' && process.send) {
   const request = JSON.parse(process.argv[3]!) as ChildRequest;
-  childCase(request).then(
+  (request.sequence ? childSequence(request) : childCase(request)).then(
     (result) => process.send!(result, () => process.exit(0)),
     (error: unknown) => {
       console.error(error);

@@ -40,6 +40,8 @@ export interface PostgresBenchOptions {
   repeat: number;
   /** The server, or undefined to skip it. */
   databaseUrl: string | undefined;
+  /** Also run `repeat` re-sync pairs in one warm process (after a warm-up pair), for information. */
+  warm?: boolean;
 }
 
 /** One measured case. */
@@ -185,12 +187,12 @@ async function measureBaselines(
   return cases;
 }
 
-/** Runs one fieldsync case in a child: the bundle of fieldsync-case.ts under plain node. */
-function runChild(bundle: NodeBundle, request: ChildRequest): Promise<ChildResult> {
+/** Runs one fieldsync case (or a `sequence` of them) in a child: the bundle of fieldsync-case.ts under plain node. */
+function runChild<Result = ChildResult>(bundle: NodeBundle, request: ChildRequest): Promise<Result> {
   return new Promise((resolve, reject) => {
     // execArgv [] so the child does not inherit this process's tsx loader (--require, --import, --conditions).
     const child = fork(bundle.file, ['--child', JSON.stringify(request)], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    child.on('message', (message) => resolve(message as ChildResult));
+    child.on('message', (message) => resolve(message as Result));
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? undefined : reject(new Error(`bench child ${request.caseName} exited with ${code}`))));
   });
@@ -202,7 +204,7 @@ function runChild(bundle: NodeBundle, request: ChildRequest): Promise<ChildResul
  * million new lineage rows while the sub-second re-syncs run, and takes the second core.
  * `quiesce` runs before each timed case (see {@link runPostgresBench}).
  */
-async function measureFieldsync(bundle: NodeBundle, target: BenchCase['target'], kind: ChildRequest['kind'], connection: string, schema: string, rows: number, batchSize: number, repeat: number, quiesce: () => Promise<void>, afterInitial: () => Promise<void> = async () => {}): Promise<BenchCase[]> {
+async function measureFieldsync(bundle: NodeBundle, target: BenchCase['target'], kind: ChildRequest['kind'], connection: string, schema: string, rows: number, batchSize: number, repeat: number, quiesce: () => Promise<void>, afterInitial: () => Promise<void> = async () => {}, warm = false): Promise<BenchCase[]> {
   const names: Record<CaseName, string> = { initial: 'fieldsync: initial sync', unchanged: 'fieldsync: re-sync, nothing changed', changed: 'fieldsync: re-sync, 1% rows x 2 fields changed' };
   const results: Record<CaseName, ChildResult[]> = { initial: [], unchanged: [], changed: [] };
   const measure = async (caseName: CaseName, version: number) => {
@@ -221,6 +223,19 @@ async function measureFieldsync(bundle: NodeBundle, target: BenchCase['target'],
     await measure('unchanged', version);
     await measure('changed', version + 1);
   }
+  // For information: the same pairs in one process that stays warm, as a long-lived app server
+  // syncs (the first pair warms it up and is not counted).
+  const warmResults: Record<'unchanged' | 'changed', ChildResult[]> = { unchanged: [], changed: [] };
+  if (warm) {
+    const sequence: NonNullable<ChildRequest['sequence']> = [];
+    for (let version = repeat; version < 2 * repeat + 1; version++) sequence.push({ caseName: 'unchanged', version }, { caseName: 'changed', version: version + 1 });
+    await quiesce();
+    const sequenceResults = await runChild<ChildResult[]>(bundle, { kind, connection, schema, rows, batchSize, caseName: 'unchanged', version: repeat, sequence });
+    sequenceResults.slice(2).forEach((result, index) => {
+      if (!result.success) throw new Error('fieldsync warm re-sync failed');
+      warmResults[index % 2 === 0 ? 'unchanged' : 'changed'].push(result);
+    });
+  }
   const cases: BenchCase[] = [];
   for (const caseName of ['initial', 'unchanged', 'changed'] as const) {
     const runs = results[caseName];
@@ -236,6 +251,23 @@ async function measureFieldsync(bundle: NodeBundle, target: BenchCase['target'],
       entityRowsWritten: middle.entityRowsWritten,
       lineageRowsWritten: middle.lineageRowsWritten,
       ...(runs.length > 1 && { runs: runs.map((result) => Math.round(result.ms)) }),
+    });
+  }
+  for (const caseName of ['unchanged', 'changed'] as const) {
+    const runs = warmResults[caseName];
+    if (runs.length === 0) continue;
+    const middle = [...runs].sort((a, b) => a.ms - b.ms)[Math.floor((runs.length - 1) / 2)]!;
+    cases.push({
+      target,
+      name: `${names[caseName]} (one warm process)`,
+      rows,
+      ms: middle.ms,
+      // No peak RSS: the process ran every case of the sequence, so its peak is theirs together.
+      phases: middle.phases,
+      entityRowsWritten: middle.entityRowsWritten,
+      lineageRowsWritten: middle.lineageRowsWritten,
+      runs: runs.map((result) => Math.round(result.ms)),
+      note: 'for information: not a target case',
     });
   }
   return cases;
@@ -276,7 +308,7 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<{
       try {
         cases.push(...(await measureFieldsync(bundle, 'server', 'server', options.databaseUrl, schema, options.rows, options.batchSize, options.repeat, quiesce, async () => {
           await run(`vacuum (analyze) "${schema}".partners, "${schema}".field_lineage, "${schema}".fieldsync_row_fingerprints`);
-        })));
+        }, options.warm)));
       } finally {
         await run(`drop schema "${schema}" cascade`);
         await pool.end();
@@ -323,6 +355,11 @@ function checksOf(cases: BenchCase[]): BenchCheck[] {
     checks.push({ target, check: 'naive / initial (speed-up)', value: ratio(naive.ms, initial.ms), limit: '>= 10', pass: naive.ms >= 10 * initial.ms });
     const peak = Math.max(initial.peakRssMb ?? 0, unchanged.peakRssMb ?? 0, changed.peakRssMb ?? 0);
     checks.push({ target, check: 'peak RSS of a fieldsync case (MB)', value: Math.round(peak), limit: '<= 300', pass: peak <= 300 });
+    const warmUnchanged = ms('fieldsync: re-sync, nothing changed (one warm process)');
+    const warmChanged = ms('fieldsync: re-sync, 1% rows x 2 fields changed (one warm process)');
+    if (warmUnchanged && warmChanged) {
+      checks.push({ target, check: '1%-changed / unchanged in one warm process (information)', value: ratio(warmChanged.ms, warmUnchanged.ms), limit: '<= 1.2', pass: warmChanged.ms <= 1.2 * warmUnchanged.ms });
+    }
   }
   return checks;
 }

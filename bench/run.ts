@@ -3,7 +3,9 @@
  * `--rows N` (server rows, default 100000), `--pglite-rows N` (default 20000, 0 to skip),
  * `--naive-rows N` (rows the naive engine really writes, default 1000), `--batch-size N`
  * (engine batch size, default 500 as the engine's), `--repeat N` (runs of the entity COPY floor
- * and of each re-sync case, median reported; default 5: these machines are shared and noisy). The server is DATABASE_URL (skipped when unset).
+ * and of each re-sync case, median reported; default 5: these machines are shared and noisy),
+ * `--warm` (also run the re-sync pairs in one warm process, reported for information). The
+ * server is DATABASE_URL (skipped when unset).
  * `--sheets-rows N` (end-to-end Sheets case, default the same as --rows, 0 to skip) and
  * `--only sheets` (skip the postgres cases). Prints tables and writes JSON to bench/results/.
  * This process runs under tsx (`tsx --conditions=source`); the postgres fieldsync cases do not:
@@ -26,6 +28,7 @@ const options = {
   naiveRows: flag('naive-rows', 1_000),
   batchSize: flag('batch-size', 500),
   repeat: Math.max(1, flag('repeat', 5)),
+  warm: process.argv.includes('--warm'),
   databaseUrl: process.env.DATABASE_URL,
   sheetsRows: flag('sheets-rows', flag('rows', 100_000)),
   only: process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined,
