@@ -236,39 +236,25 @@ async function measureFieldsync(bundle: NodeBundle, target: BenchCase['target'],
       warmResults[index % 2 === 0 ? 'unchanged' : 'changed'].push(result);
     });
   }
-  const cases: BenchCase[] = [];
-  for (const caseName of ['initial', 'unchanged', 'changed'] as const) {
-    const runs = results[caseName];
+  // The case of a kind's runs: the median run's figures, and every run's time. Peak RSS only for
+  // runs that each had a process of their own (the warm pairs shared one).
+  const caseOf = (name: string, runs: ChildResult[], ownProcesses: boolean): BenchCase => {
     const middle = [...runs].sort((a, b) => a.ms - b.ms)[Math.floor((runs.length - 1) / 2)]!;
-    cases.push({
+    return {
       target,
-      name: names[caseName],
+      name,
       rows,
       ms: middle.ms,
-      peakRssMb: Math.max(...runs.map((result) => result.peakRssMb)),
-      baseRssMb: middle.baseRssMb,
+      ...(ownProcesses && { peakRssMb: Math.max(...runs.map((result) => result.peakRssMb)), baseRssMb: middle.baseRssMb }),
       phases: middle.phases,
       entityRowsWritten: middle.entityRowsWritten,
       lineageRowsWritten: middle.lineageRowsWritten,
       ...(runs.length > 1 && { runs: runs.map((result) => Math.round(result.ms)) }),
-    });
-  }
+    };
+  };
+  const cases: BenchCase[] = (['initial', 'unchanged', 'changed'] as const).map((caseName) => caseOf(names[caseName], results[caseName], true));
   for (const caseName of ['unchanged', 'changed'] as const) {
-    const runs = warmResults[caseName];
-    if (runs.length === 0) continue;
-    const middle = [...runs].sort((a, b) => a.ms - b.ms)[Math.floor((runs.length - 1) / 2)]!;
-    cases.push({
-      target,
-      name: `${names[caseName]} (one warm process)`,
-      rows,
-      ms: middle.ms,
-      // No peak RSS: the process ran every case of the sequence, so its peak is theirs together.
-      phases: middle.phases,
-      entityRowsWritten: middle.entityRowsWritten,
-      lineageRowsWritten: middle.lineageRowsWritten,
-      runs: runs.map((result) => Math.round(result.ms)),
-      note: 'for information: not a target case',
-    });
+    if (warmResults[caseName].length > 0) cases.push({ ...caseOf(`${names[caseName]} (one warm process)`, warmResults[caseName], false), note: 'for information: not a target case' });
   }
   return cases;
 }

@@ -236,12 +236,11 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
       const empty = built.batch.creates.length + built.batch.updates.length + built.batch.deletes.length + built.batch.lineage.length + built.batch.conflicts.length + fingerprints.length === 0;
       // A batch with nothing to write and no cursor to move costs no round trip; finishRun
       // stores the run's final counters.
+      addStats(unsent, counts);
       if (dryRun || (empty && !checkpoint)) {
         commit(counts);
-        addStats(unsent, counts);
         return;
       }
-      addStats(unsent, counts);
       const request = { ...built.batch, stats: unsent, ...(checkpoint && { checkpoint: checkpoint.value }), ...(fingerprints.length > 0 && { fingerprints }) };
       unsent = emptyStats();
       const result = await timed('write', () => store.applyBatch(request));

@@ -59,6 +59,9 @@ async function renameFromStaffTab(store: Store, key: string, id: string, brandNa
 export function fingerprintsGroup(options: TestStoreOptions): void {
   describeGroup(options, 'fingerprints', (context) => {
     beforeEach((test) => {
+      // Fingerprints are optional in the Store interface: a store without loadFingerprints has
+      // nothing here to test (the engine decides every row for it). Every store in this
+      // repository implements them, so CI runs this group for each.
       if (!context.store.loadFingerprints) test.skip(NO_FINGERPRINTS);
     });
 
