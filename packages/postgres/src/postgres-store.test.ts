@@ -258,6 +258,27 @@ for (const kind of testDatabaseKinds()) {
       }
     });
 
+    it('applyBatch - lineage ids are time-ordered UUIDs (version 7): a later batch\'s sort after an earlier one\'s', async () => {
+      const run = await db.store.createRun({ dataSourceId: SOURCE, tabMappingId: TAB, trigger: 'manual', triggeredBy: null, dryRun: false, forceOverwrite: false });
+      const idsOf = async (field: string) => (await db.sql<{ id: string }>(`select id::text as id from "${db.schema}".field_lineage where field_name = $1`, [field])).map((row) => row.id);
+      const serverMs = async () => Number((await db.sql<{ ms: string }>(`select floor(extract(epoch from clock_timestamp()) * 1000)::text as ms`))[0]!.ms);
+      const before = await serverMs();
+      await db.store.applyBatch(batch(run.id, { creates: ['A', 'B', 'C'].map((key) => ({ key, values: { code: key, brand: 'x' } })), lineage: ['A', 'B', 'C'].map((key) => lineage(key, 'brand', 'x', null, run.id)) }));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await db.store.applyBatch(batch(run.id, { creates: ['D', 'E'].map((key) => ({ key, values: { code: key, seats: 1 } })), lineage: ['D', 'E'].map((key) => lineage(key, 'seats', 1, null, run.id)) }));
+      const after = await serverMs();
+      const first = await idsOf('brand');
+      const second = await idsOf('seats');
+      for (const id of [...first, ...second]) {
+        expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        const stamp = Number.parseInt(id.replaceAll('-', '').slice(0, 12), 16);
+        expect(stamp).toBeGreaterThanOrEqual(before);
+        expect(stamp).toBeLessThanOrEqual(after);
+      }
+      expect(new Set([...first, ...second]).size).toBe(5);
+      expect(Math.max(...first.map((id) => Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16)))).toBeLessThan(Math.min(...second.map((id) => Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16))));
+    });
+
     it('applyBatch - a change is stamped after the last stored change of its field, even when that one is ahead of the clock (row and column payloads)', async () => {
       const run = await db.store.createRun({ dataSourceId: SOURCE, tabMappingId: TAB, trigger: 'manual', triggeredBy: null, dryRun: false, forceOverwrite: false });
       await db.store.applyBatch(batch(run.id, { creates: [{ key: 'A', values: { code: 'A', brand: 'x' } }], lineage: [lineage('A', 'brand', 'x', null, run.id)] }));

@@ -7,6 +7,7 @@ interface DatabaseErrorLike {
   column?: unknown;
   constraint?: unknown;
   schema?: unknown;
+  hint?: unknown;
 }
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNABORTED', '57P01', '57P02', '57P03', '53300', '57014']);
@@ -53,5 +54,9 @@ export function toStoreError(error: unknown, action: string): FieldsyncError {
     return new StoreError('STORE_WRITE_FAILED', formatMessage('postgres', `Could not ${action}: a value does not fit its column's type or range (SQLSTATE ${code}${where ? `, ${where}` : ''}). Nothing of this batch was written.`, "Check the column's type against the mapping's transform."), { cause: error, details });
   }
   const message = typeof database.message === 'string' ? database.message : String(error);
+  if (code === 'FS002') {
+    // The migrations' checks of a host's own tables (SQLSTATE FS002) raise the fix as the hint.
+    return new StoreError('STORE_SCHEMA_MISMATCH', formatMessage('postgres', `Could not ${action}: ${message}.`, typeof database.hint === 'string' ? database.hint : undefined), { cause: error, details });
+  }
   return new StoreError('STORE_WRITE_FAILED', formatMessage('postgres', `Could not ${action}: ${message}${code ? ` (SQLSTATE ${code})` : ''}.`), { cause: error, details });
 }
