@@ -5,26 +5,27 @@
  * own, so its peak RSS is its own: the child runs fieldsync-case.ts bundled to JavaScript with
  * esbuild (bundle.ts; @fieldsync/* from src, other packages from node_modules) under plain node,
  * without the TypeScript loader this process runs under and without this module's imports
- * (PGlite, pg-copy-streams), as a user runs fieldsync.
+ * (PGlite, pg-copy-streams), as a user runs fieldsync. The server's COPY floors run in child
+ * processes too (copy-case.ts, bundled the same way), so each floor, like each case it is
+ * compared with, starts in a fresh process with a fresh connection.
  */
 import { fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { migrate, pgDriver, pgliteDriver, type PgPoolLike, type PGliteLike, type SqlDriver } from '@fieldsync/postgres';
-import { ENTITY_COLUMNS, ENTITY_TABLE_SQL, SOURCE_ID, entityCopyLine, sourceRow } from './bench-data.js';
+import { ENTITY_COLUMNS, ENTITY_TABLE_SQL, SOURCE_ID, sourceRow } from './bench-data.js';
 import { bundleForNode, type NodeBundle } from './bundle.js';
+import type { CopyRequest, CopyResult } from './copy-case.js';
+import { copyFloor, type FloorRequest } from './copy-floor.js';
 import type { CaseName, ChildRequest, ChildResult } from './fieldsync-case.js';
 
 /** How the fieldsync cases run, for the report. */
-export const FIELDSYNC_CASE_RUNTIME = 'each fieldsync case runs in a child process of its own, as JavaScript bundled by esbuild under plain node (no TypeScript loader, no bench-only imports), so its peak RSS is the library\'s';
+export const FIELDSYNC_CASE_RUNTIME = 'each fieldsync case runs in a child process of its own, as JavaScript bundled by esbuild under plain node (no TypeScript loader, no bench-only imports), so its peak RSS is the library\'s; on the server each COPY floor runs the same way (a fresh process and connection), so floors and cases start alike';
 
 /** Options of {@link runPostgresBench}. */
 export interface PostgresBenchOptions {
@@ -72,42 +73,9 @@ export interface BenchCheck {
   pass: boolean;
 }
 
-const LINEAGE_COLUMNS = ['entity_type', 'entity_id', 'entity_key', 'field_name', 'source_type', 'source_id', 'source_ref', 'new_value', 'sync_run_id', 'changed_at', 'change_reason'];
-const FIELD_OF_HEADER: Record<string, string> = { Code: 'code', Brand: 'brand', Revenue: 'revenue', Seats: 'seats', Active: 'active', Signed: 'signed_on', Seen: 'seen_at', Tier: 'tier', Region: 'region', Notes: 'notes' };
-
 const now = () => performance.now();
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
 const schemaName = (role: string) => `fs_bench_${role}_${randomBytes(4).toString('hex')}`;
-
-/** COPY text lines of the lineage rows the store writes for created entity `index`. */
-function lineageCopyLines(index: number, entityId: string, runId: string, changedAt: string): string {
-  const row = sourceRow(index);
-  let out = '';
-  let letter = 65;
-  for (const [header, value] of Object.entries(row)) {
-    const field = FIELD_OF_HEADER[header]!;
-    const json = JSON.stringify(header === 'Revenue' || header === 'Seats' ? Number(value) : header === 'Active' ? value === 'true' : value);
-    out += `partners\t${entityId}\t${row.Code}\t${field}\tbench\t${SOURCE_ID}\tBench Sheet > Partners > ${String.fromCharCode(letter++)} (${header}), row ${index + 2}\t${json}\t${runId}\t${changedAt}\tcreate\n`;
-  }
-  return out;
-}
-
-function* chunks(rows: number, line: (index: number) => string, size = 1000): Generator<string> {
-  for (let start = 0; start < rows; start += size) {
-    let text = '';
-    for (let index = start; index < Math.min(rows, start + size); index++) text += line(index);
-    yield text;
-  }
-}
-
-async function copyServer(pool: pg.Pool, sql: string, lines: Iterable<string>): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await pipeline(Readable.from(lines), client.query(copyFrom(sql)));
-  } finally {
-    client.release();
-  }
-}
 
 async function copyPglite(db: PGlite, sql: string, lines: Iterable<string>): Promise<void> {
   await db.query(`${sql.replace('from stdin', "from '/dev/blob'")}`, [], { blob: new Blob([...lines]) });
@@ -117,7 +85,7 @@ async function copyPglite(db: PGlite, sql: string, lines: Iterable<string>): Pro
 async function measureBaselines(
   target: BenchCase['target'],
   run: (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>,
-  copy: (sql: string, lines: Iterable<string>) => Promise<void>,
+  timeFloor: (request: FloorRequest) => Promise<number>,
   driver: SqlDriver,
   rows: number,
   naiveRows: number,
@@ -129,39 +97,27 @@ async function measureBaselines(
   const schema = schemaName('floor');
   await migrate(driver, { schema });
   await run(ENTITY_TABLE_SQL(schema));
-  const entityCopy = `copy "${schema}".partners (${ENTITY_COLUMNS.join(', ')}) from stdin`;
 
   // The entity floor is the baseline of the unchanged re-sync: measured `repeat` times like it, median kept.
   const floorTimes: number[] = [];
   for (let attempt = 0; attempt < repeat; attempt++) {
     if (attempt > 0) await run(`truncate "${schema}".partners`);
     await quiesce();
-    const copyStarted = now();
-    await copy(entityCopy, chunks(rows, entityCopyLine));
-    floorTimes.push(now() - copyStarted);
+    floorTimes.push(await timeFloor({ schema, rows, batchSize, floor: 'entities' }));
   }
   cases.push({ target, name: 'write floor: COPY entity rows', rows, ms: median(floorTimes), entityRowsWritten: rows, lineageRowsWritten: 0, ...(repeat > 1 && { note: `median of ${repeat}: ${floorTimes.map((ms) => (ms / 1000).toFixed(2)).join(', ')} s` }) });
 
-  let started: number;
   await run(`truncate "${schema}".partners`);
-  const ids = Array.from({ length: rows }, () => randomUUID());
-  const runId = randomUUID();
   await quiesce();
-  started = now();
-  await copy(`copy "${schema}".partners (id, ${ENTITY_COLUMNS.join(', ')}) from stdin`, chunks(rows, (index) => `${ids[index]}\t${entityCopyLine(index)}`));
-  const base = Date.now();
-  await copy(
-    `copy "${schema}".field_lineage (${LINEAGE_COLUMNS.join(', ')}) from stdin`,
-    chunks(rows, (index) => lineageCopyLines(index, ids[index]!, runId, new Date(base + Math.floor(index / batchSize)).toISOString()), 500),
-  );
-  cases.push({ target, name: 'write floor: COPY entity + lineage rows', rows, ms: now() - started, entityRowsWritten: rows, lineageRowsWritten: rows * 10 });
-  ids.length = 0;
+  const allMs = await timeFloor({ schema, rows, batchSize, floor: 'entities+lineage' });
+  cases.push({ target, name: 'write floor: COPY entity + lineage rows', rows, ms: allMs, entityRowsWritten: rows, lineageRowsWritten: rows * 10 });
 
   // The naive sample writes new keys into the tables as the floor left them (N entities, 10N
   // lineage rows), so each row pays index maintenance at the size being extrapolated to.
   const sample = Math.min(naiveRows, rows);
+  const runId = randomUUID();
   await quiesce();
-  started = now();
+  const started = now();
   for (let index = 0; index < sample; index++) {
     const source = sourceRow(rows + index);
     const values = [source.Code, source.Brand, Number(source.Revenue), Number(source.Seats), source.Active === 'true', source.Signed, source.Seen, source.Tier, source.Region, source.Notes];
@@ -187,14 +143,18 @@ async function measureBaselines(
   return cases;
 }
 
-/** Runs one fieldsync case (or a `sequence` of them) in a child: the bundle of fieldsync-case.ts under plain node. */
-function runChild<Result = ChildResult>(bundle: NodeBundle, request: ChildRequest): Promise<Result> {
+/**
+ * Runs a bench child: the bundle of fieldsync-case.ts (one fieldsync case, or a `sequence` of
+ * them) or of copy-case.ts (one write floor), under plain node.
+ */
+function runChild<Result = ChildResult>(bundle: NodeBundle, request: ChildRequest | CopyRequest): Promise<Result> {
+  const label = 'caseName' in request ? `fieldsync ${request.caseName}` : `floor ${request.floor}`;
   return new Promise((resolve, reject) => {
     // execArgv [] so the child does not inherit this process's tsx loader (--require, --import, --conditions).
     const child = fork(bundle.file, ['--child', JSON.stringify(request)], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.on('message', (message) => resolve(message as Result));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? undefined : reject(new Error(`bench child ${request.caseName} exited with ${code}`))));
+    child.on('exit', (code) => (code === 0 ? undefined : reject(new Error(`bench child (${label}) exited with ${code}`))));
   });
 }
 
@@ -266,6 +226,10 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<{
   const notes: string[] = [];
   if (!options.databaseUrl && options.pgliteRows <= 0) return { cases, checks: [], notes };
   const bundle = await bundleForNode(fileURLToPath(new URL('./fieldsync-case.ts', import.meta.url)));
+  const copyBundle = await bundleForNode(fileURLToPath(new URL('./copy-case.ts', import.meta.url))).catch(async (error: unknown) => {
+    await bundle.dispose();
+    throw error;
+  });
   try {
     if (options.databaseUrl) {
       const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 4 });
@@ -287,7 +251,9 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<{
           console.warn(`note: ${notes.at(-1)}`);
         });
       };
-      cases.push(...(await measureBaselines('server', run, (sql, lines) => copyServer(pool, sql, lines), driver, options.rows, options.naiveRows, options.batchSize, options.repeat, quiesce)));
+      // The floors run in child processes as the fieldsync cases do (see copy-case.ts).
+      const timeFloor = async (request: FloorRequest) => (await runChild<CopyResult>(copyBundle, { ...request, connection: options.databaseUrl! })).ms;
+      cases.push(...(await measureBaselines('server', run, timeFloor, driver, options.rows, options.naiveRows, options.batchSize, options.repeat, quiesce)));
       const schema = schemaName('sync');
       await migrate(driver, { schema });
       await run(ENTITY_TABLE_SQL(schema));
@@ -306,7 +272,8 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<{
         const db = await PGlite.create(directory);
         const run = async (sql: string, params?: unknown[]) => (await db.query<Record<string, unknown>>(sql, params)).rows;
         const driver = pgliteDriver({ pglite: db as unknown as PGliteLike });
-        cases.push(...(await measureBaselines('PGlite', run, (sql, lines) => copyPglite(db, sql, lines), driver, options.pgliteRows, Math.min(options.naiveRows, options.pgliteRows), options.batchSize, options.repeat, async () => {})));
+        // PGlite's floors run in this process, on the database it opened.
+        cases.push(...(await measureBaselines('PGlite', run, (request) => copyFloor((sql, lines) => copyPglite(db, sql, lines), request), driver, options.pgliteRows, Math.min(options.naiveRows, options.pgliteRows), options.batchSize, options.repeat, async () => {})));
         const schema = schemaName('sync');
         await migrate(driver, { schema });
         await run(ENTITY_TABLE_SQL(schema));
@@ -318,6 +285,7 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<{
     }
   } finally {
     await bundle.dispose();
+    await copyBundle.dispose();
   }
   return { cases, checks: checksOf(cases), notes };
 }
