@@ -18,18 +18,25 @@ export interface FloorRequest {
   floor: 'entities' | 'entities+lineage';
 }
 
-const LINEAGE_COLUMNS = ['entity_type', 'entity_id', 'entity_key', 'field_name', 'source_type', 'source_id', 'source_ref', 'new_value', 'sync_run_id', 'changed_at', 'change_reason'];
+const LINEAGE_COLUMNS = ['id', 'entity_type', 'entity_id', 'entity_key', 'field_name', 'source_type', 'source_id', 'source_ref', 'new_value', 'sync_run_id', 'changed_at', 'change_reason'];
 const FIELD_OF_HEADER: Record<string, string> = { Code: 'code', Brand: 'brand', Revenue: 'revenue', Seats: 'seats', Active: 'active', Signed: 'signed_on', Seen: 'seen_at', Tier: 'tier', Region: 'region', Notes: 'notes' };
 
-/** COPY text lines of the lineage rows the store writes for created entity `index`. */
-function lineageCopyLines(index: number, entityId: string, runId: string, changedAt: string): string {
+/** A UUID of version 7 for instant `ms`, as the store gives lineage rows (fieldsync_time_ordered_uuid). */
+function timeOrderedUuid(ms: number): string {
+  const stamp = ms.toString(16).padStart(12, '0');
+  return `${stamp.slice(0, 8)}-${stamp.slice(8, 12)}-7${randomUUID().slice(15)}`;
+}
+
+/** COPY text lines of the lineage rows the store writes for created entity `index`, with the ids it gives them. */
+function lineageCopyLines(index: number, entityId: string, runId: string, changedAtMs: number): string {
+  const changedAt = new Date(changedAtMs).toISOString();
   const row = sourceRow(index);
   let out = '';
   let letter = 65;
   for (const [header, value] of Object.entries(row)) {
     const field = FIELD_OF_HEADER[header]!;
     const json = JSON.stringify(header === 'Revenue' || header === 'Seats' ? Number(value) : header === 'Active' ? value === 'true' : value);
-    out += `partners\t${entityId}\t${row.Code}\t${field}\tbench\t${SOURCE_ID}\tBench Sheet > Partners > ${String.fromCharCode(letter++)} (${header}), row ${index + 2}\t${json}\t${runId}\t${changedAt}\tcreate\n`;
+    out += `${timeOrderedUuid(changedAtMs)}\tpartners\t${entityId}\t${row.Code}\t${field}\tbench\t${SOURCE_ID}\tBench Sheet > Partners > ${String.fromCharCode(letter++)} (${header}), row ${index + 2}\t${json}\t${runId}\t${changedAt}\tcreate\n`;
   }
   return out;
 }
@@ -57,7 +64,7 @@ export async function copyFloor(copy: Copy, request: FloorRequest): Promise<numb
   const base = Date.now();
   await copy(
     `copy "${schema}".field_lineage (${LINEAGE_COLUMNS.join(', ')}) from stdin`,
-    chunks(rows, (index) => lineageCopyLines(index, ids[index]!, runId, new Date(base + Math.floor(index / request.batchSize)).toISOString()), 500),
+    chunks(rows, (index) => lineageCopyLines(index, ids[index]!, runId, base + Math.floor(index / request.batchSize)), 500),
   );
   return performance.now() - started;
 }
