@@ -109,21 +109,23 @@ create table if not exists "public"."field_lineage" (
   -- Composite index for entity lookups
   UNIQUE(entity_type, entity_id, field_name, changed_at)
 );
-CREATE INDEX IF NOT EXISTS idx_lineage_entity ON "public"."field_lineage"(entity_type, entity_id);
-CREATE INDEX IF NOT EXISTS idx_lineage_source ON "public"."field_lineage"(source_id);
--- A host's own field_lineage keeps its columns, but its id must be the seed's uuid: fieldsync
--- writes time-ordered uuids there and pages history by (changed_at, id).
+-- A host's own field_lineage keeps its columns, but its id must be the seed's uuid (a domain over
+-- uuid is one): fieldsync writes time-ordered uuids there and pages history by (changed_at, id).
+-- Checked before any index is built on the table.
 do $do$
 declare
-  id_type text := (select format_type(a.atttypid, a.atttypmod) from pg_attribute a
-                   where a.attrelid = '"public"."field_lineage"'::regclass and a.attname = 'id' and not a.attisdropped);
+  id_type regtype := (select coalesce(nullif(t.typbasetype, 0), t.oid)::regtype
+                      from pg_attribute a join pg_type t on t.oid = a.atttypid
+                      where a.attrelid = '"public"."field_lineage"'::regclass and a.attname = 'id' and not a.attisdropped);
 begin
-  if id_type is distinct from 'uuid' then
-    raise exception using errcode = 'FS002', message = format('%s.id is %s, not uuid', '"public"."field_lineage"'::regclass, coalesce(id_type, 'missing')),
+  if id_type is distinct from 'uuid'::regtype then
+    raise exception using errcode = 'FS002', message = format('%s.id is %s, not uuid', '"public"."field_lineage"'::regclass, coalesce(id_type::text, 'missing')),
       hint = 'fieldsync needs the seed''s column: id uuid primary key default gen_random_uuid(). Change the column (or rename this table and let fieldsync create its own), then migrate again.';
   end if;
 end
 $do$;
+CREATE INDEX IF NOT EXISTS idx_lineage_entity ON "public"."field_lineage"(entity_type, entity_id);
+CREATE INDEX IF NOT EXISTS idx_lineage_source ON "public"."field_lineage"(source_id);
 alter table "public"."field_lineage" add column if not exists entity_key text;
 alter table "public"."field_lineage" add column if not exists change_reason text;
 -- (An index on changed_at alone existed in earlier versions; the batch instant is now found

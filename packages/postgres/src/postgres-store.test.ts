@@ -6,6 +6,8 @@ import { testDatabaseKinds, type TestDatabase } from './test-databases.js';
 const SOURCE = '11111111-1111-4111-8111-111111111111';
 const OTHER_SOURCE = '22222222-2222-4222-8222-222222222222';
 const TAB = '33333333-3333-4333-8333-333333333333';
+/** A UUID of version 7 (RFC 9562), as fieldsync gives every lineage row it writes. */
+const VERSION_7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 function lineage(entityKey: string, fieldName: string, newValue: string | number | null, entityId: string | null = null, runId: string | null = null): NewLineage {
   return {
@@ -138,6 +140,7 @@ for (const kind of testDatabaseKinds()) {
       expect((await db.readEntities('partners'))[0]).toMatchObject({ brand: 'lost' });
       const [newest] = await db.store.fieldHistory({ entityType: 'partners', entityId: entity!.id, fieldName: 'brand' });
       expect(newest).toMatchObject({ reason: 'conflict_resolution', previousValue: 'kept', newValue: 'lost', changedBy: OTHER_SOURCE });
+      expect(newest!.id).toMatch(VERSION_7);
       await expect(db.store.resolveConflict({ conflictId: lost.id, resolution: 'keep_current', resolvedBy: null })).rejects.toMatchObject({ code: 'CONFLICT_NOT_FOUND' });
       // Resolved, the same losing value may be raised again.
       expect((await db.store.applyBatch(batch(run.id, { conflicts: [conflict('lost')] }))).conflicts).toBe(1);
@@ -239,6 +242,7 @@ for (const kind of testDatabaseKinds()) {
       expect(written.lineage).toBe(1);
       const history = await db.store.fieldHistory({ entityType: 'partners', entityId: id, fieldName: 'brand' });
       expect(history.map((row) => [row.previousValue, row.newValue, row.reason, row.syncRunId])).toEqual([['x', 'y', 'forced', run.id], [null, 'x', 'create', run.id]]);
+      for (const row of history) expect(row.id).toMatch(VERSION_7);
     });
 
     it('fieldsync_apply_batch - lineage columns sent once as uniform values (every row the same) are written to every row', async () => {
@@ -270,7 +274,7 @@ for (const kind of testDatabaseKinds()) {
       const first = await idsOf('brand');
       const second = await idsOf('seats');
       for (const id of [...first, ...second]) {
-        expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        expect(id).toMatch(VERSION_7);
         const stamp = Number.parseInt(id.replaceAll('-', '').slice(0, 12), 16);
         expect(stamp).toBeGreaterThanOrEqual(before);
         expect(stamp).toBeLessThanOrEqual(after);
