@@ -21,14 +21,21 @@ export interface FloorRequest {
 const LINEAGE_COLUMNS = ['id', 'entity_type', 'entity_id', 'entity_key', 'field_name', 'source_type', 'source_id', 'source_ref', 'new_value', 'sync_run_id', 'changed_at', 'change_reason'];
 const FIELD_OF_HEADER: Record<string, string> = { Code: 'code', Brand: 'brand', Revenue: 'revenue', Seats: 'seats', Active: 'active', Signed: 'signed_on', Seen: 'seen_at', Tier: 'tier', Region: 'region', Notes: 'notes' };
 
-/** A UUID of version 7 for instant `ms`, as the store gives lineage rows (fieldsync_time_ordered_uuid). */
-function timeOrderedUuid(ms: number): string {
-  const stamp = ms.toString(16).padStart(12, '0');
-  return `${stamp.slice(0, 8)}-${stamp.slice(8, 12)}-7${randomUUID().slice(15)}`;
+/**
+ * The ids the store gives a batch's lineage rows (fieldsync_apply_batch): one version 7 UUID per
+ * batch, at its instant, whose last 48 bits count up from a random start through the batch.
+ */
+function batchLineageIds(ms: number): () => string {
+  const prefix = `${ms.toString(16).padStart(12, '0')}7${randomUUID().replaceAll('-', '').slice(13, 20)}`;
+  let next = Math.floor(Math.random() * 2 ** 47);
+  return () => {
+    const id = prefix + (next++).toString(16).padStart(12, '0');
+    return `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20)}`;
+  };
 }
 
 /** COPY text lines of the lineage rows the store writes for created entity `index`, with the ids it gives them. */
-function lineageCopyLines(index: number, entityId: string, runId: string, changedAtMs: number): string {
+function lineageCopyLines(index: number, entityId: string, runId: string, changedAtMs: number, nextId: () => string): string {
   const changedAt = new Date(changedAtMs).toISOString();
   const row = sourceRow(index);
   let out = '';
@@ -36,7 +43,7 @@ function lineageCopyLines(index: number, entityId: string, runId: string, change
   for (const [header, value] of Object.entries(row)) {
     const field = FIELD_OF_HEADER[header]!;
     const json = JSON.stringify(header === 'Revenue' || header === 'Seats' ? Number(value) : header === 'Active' ? value === 'true' : value);
-    out += `${timeOrderedUuid(changedAtMs)}\tpartners\t${entityId}\t${row.Code}\t${field}\tbench\t${SOURCE_ID}\tBench Sheet > Partners > ${String.fromCharCode(letter++)} (${header}), row ${index + 2}\t${json}\t${runId}\t${changedAt}\tcreate\n`;
+    out += `${nextId()}\tpartners\t${entityId}\t${row.Code}\t${field}\tbench\t${SOURCE_ID}\tBench Sheet > Partners > ${String.fromCharCode(letter++)} (${header}), row ${index + 2}\t${json}\t${runId}\t${changedAt}\tcreate\n`;
   }
   return out;
 }
@@ -62,9 +69,17 @@ export async function copyFloor(copy: Copy, request: FloorRequest): Promise<numb
   const started = performance.now();
   await copy(`copy "${schema}".partners (id, ${ENTITY_COLUMNS.join(', ')}) from stdin`, chunks(rows, (index) => `${ids[index]}\t${entityCopyLine(index)}`));
   const base = Date.now();
+  let nextId = batchLineageIds(base);
   await copy(
     `copy "${schema}".field_lineage (${LINEAGE_COLUMNS.join(', ')}) from stdin`,
-    chunks(rows, (index) => lineageCopyLines(index, ids[index]!, runId, base + Math.floor(index / request.batchSize)), 500),
+    chunks(
+      rows,
+      (index) => {
+        if (index % request.batchSize === 0) nextId = batchLineageIds(base + index / request.batchSize);
+        return lineageCopyLines(index, ids[index]!, runId, base + Math.floor(index / request.batchSize), nextId);
+      },
+      500,
+    ),
   );
   return performance.now() - started;
 }

@@ -93,11 +93,29 @@ async function measureBaselines(
   repeat: number,
   quiesce: () => Promise<void>,
 ): Promise<BenchCase[]> {
-  const cases: BenchCase[] = [];
   const schema = schemaName('floor');
   await migrate(driver, { schema });
-  await run(ENTITY_TABLE_SQL(schema));
+  try {
+    await run(ENTITY_TABLE_SQL(schema));
+    return await measureFloorsAndNaive(target, run, timeFloor, schema, rows, naiveRows, batchSize, repeat, quiesce);
+  } finally {
+    await run(`drop schema "${schema}" cascade`);
+  }
+}
 
+/** The floors and the naive engine, into `schema`'s tables. */
+async function measureFloorsAndNaive(
+  target: BenchCase['target'],
+  run: (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>,
+  timeFloor: (request: FloorRequest) => Promise<number>,
+  schema: string,
+  rows: number,
+  naiveRows: number,
+  batchSize: number,
+  repeat: number,
+  quiesce: () => Promise<void>,
+): Promise<BenchCase[]> {
+  const cases: BenchCase[] = [];
   // The entity floor is the baseline of the unchanged re-sync: measured `repeat` times like it, median kept.
   const floorTimes: number[] = [];
   for (let attempt = 0; attempt < repeat; attempt++) {
@@ -139,7 +157,6 @@ async function measureBaselines(
   }
   const naiveMs = now() - started;
   cases.push({ target, name: 'naive engine (row at a time, as the seed)', rows, ms: (naiveMs * rows) / sample, entityRowsWritten: rows, lineageRowsWritten: rows * 10, note: sample < rows ? `measured on ${sample} rows written into the floor's ${rows.toLocaleString('en-US')}-row tables (${Math.round(naiveMs)} ms), extrapolated` : undefined });
-  await run(`drop schema "${schema}" cascade`);
   return cases;
 }
 
@@ -152,9 +169,16 @@ function runChild<Result = ChildResult>(bundle: NodeBundle, request: ChildReques
   return new Promise((resolve, reject) => {
     // execArgv [] so the child does not inherit this process's tsx loader (--require, --import, --conditions).
     const child = fork(bundle.file, ['--child', JSON.stringify(request)], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    child.on('message', (message) => resolve(message as Result));
+    let answered = false;
+    child.on('message', (message) => {
+      answered = true;
+      resolve(message as Result);
+    });
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? undefined : reject(new Error(`bench child (${label}) exited with ${code}`))));
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`bench child (${label}) exited with ${code}`));
+      else if (!answered) reject(new Error(`bench child (${label}) exited without a result`));
+    });
   });
 }
 
@@ -226,44 +250,45 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<{
   const notes: string[] = [];
   if (!options.databaseUrl && options.pgliteRows <= 0) return { cases, checks: [], notes };
   const bundle = await bundleForNode(fileURLToPath(new URL('./fieldsync-case.ts', import.meta.url)));
-  const copyBundle = await bundleForNode(fileURLToPath(new URL('./copy-case.ts', import.meta.url))).catch(async (error: unknown) => {
-    await bundle.dispose();
-    throw error;
-  });
   try {
     if (options.databaseUrl) {
+      const copyBundle = await bundleForNode(fileURLToPath(new URL('./copy-case.ts', import.meta.url)));
       const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 4 });
-      const run = async (sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as Array<Record<string, unknown>>;
-      const driver = pgDriver({ pool: pool as unknown as PgPoolLike });
-      // Before each timed case the server writes out the dirty pages earlier cases left (a
-      // CHECKPOINT, untimed): otherwise a sub-second case pays for the write-back of the last
-      // million-row case, as its commits wait behind the checkpointer's writes.
-      // CHECKPOINT needs a superuser or pg_checkpoint (not granted on managed services): without
-      // it the bench goes on and says so once.
-      let canCheckpoint = true;
-      const quiesce = async () => {
-        if (!canCheckpoint) return;
-        await run('checkpoint').catch((error: unknown) => {
-          // 42501: insufficient privilege; anything else is a real failure.
-          if ((error as { code?: string }).code !== '42501') throw error;
-          canCheckpoint = false;
-          notes.push(`CHECKPOINT before each timed case skipped (${(error as Error).message}): sub-second cases may pay for earlier cases' write-back`);
-          console.warn(`note: ${notes.at(-1)}`);
-        });
-      };
-      // The floors run in child processes as the fieldsync cases do (see copy-case.ts).
-      const timeFloor = async (request: FloorRequest) => (await runChild<CopyResult>(copyBundle, { ...request, connection: options.databaseUrl! })).ms;
-      cases.push(...(await measureBaselines('server', run, timeFloor, driver, options.rows, options.naiveRows, options.batchSize, options.repeat, quiesce)));
-      const schema = schemaName('sync');
-      await migrate(driver, { schema });
-      await run(ENTITY_TABLE_SQL(schema));
       try {
-        cases.push(...(await measureFieldsync(bundle, 'server', 'server', options.databaseUrl, schema, options.rows, options.batchSize, options.repeat, quiesce, async () => {
-          await run(`vacuum (analyze) "${schema}".partners, "${schema}".field_lineage, "${schema}".fieldsync_row_fingerprints`);
-        }, options.warm)));
+        const run = async (sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as Array<Record<string, unknown>>;
+        const driver = pgDriver({ pool: pool as unknown as PgPoolLike });
+        // Before each timed case the server writes out the dirty pages earlier cases left (a
+        // CHECKPOINT, untimed): otherwise a sub-second case pays for the write-back of the last
+        // million-row case, as its commits wait behind the checkpointer's writes.
+        // CHECKPOINT needs a superuser or pg_checkpoint (not granted on managed services): without
+        // it the bench goes on and says so once.
+        let canCheckpoint = true;
+        const quiesce = async () => {
+          if (!canCheckpoint) return;
+          await run('checkpoint').catch((error: unknown) => {
+            // 42501: insufficient privilege; anything else is a real failure.
+            if ((error as { code?: string }).code !== '42501') throw error;
+            canCheckpoint = false;
+            notes.push(`CHECKPOINT before each timed case skipped (${(error as Error).message}): sub-second cases may pay for earlier cases' write-back`);
+            console.warn(`note: ${notes.at(-1)}`);
+          });
+        };
+        // The floors run in child processes as the fieldsync cases do (see copy-case.ts).
+        const timeFloor = async (request: FloorRequest) => (await runChild<CopyResult>(copyBundle, { ...request, connection: options.databaseUrl! })).ms;
+        cases.push(...(await measureBaselines('server', run, timeFloor, driver, options.rows, options.naiveRows, options.batchSize, options.repeat, quiesce)));
+        const schema = schemaName('sync');
+        await migrate(driver, { schema });
+        await run(ENTITY_TABLE_SQL(schema));
+        try {
+          cases.push(...(await measureFieldsync(bundle, 'server', 'server', options.databaseUrl, schema, options.rows, options.batchSize, options.repeat, quiesce, async () => {
+            await run(`vacuum (analyze) "${schema}".partners, "${schema}".field_lineage, "${schema}".fieldsync_row_fingerprints`);
+          }, options.warm)));
+        } finally {
+          await run(`drop schema "${schema}" cascade`);
+        }
       } finally {
-        await run(`drop schema "${schema}" cascade`);
         await pool.end();
+        await copyBundle.dispose();
       }
     }
     if (options.pgliteRows > 0) {
@@ -285,7 +310,6 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<{
     }
   } finally {
     await bundle.dispose();
-    await copyBundle.dispose();
   }
   return { cases, checks: checksOf(cases), notes };
 }
