@@ -198,6 +198,66 @@ describe('createSyncEngine', () => {
     expect(store.entities('partners').map((partner) => partner.partner_code)).not.toContain('P0099');
   });
 
+  describe('batches in flight', () => {
+    // A store whose first write is held until released, logging loads (by their first key) and writes.
+    const heldStore = () => {
+      const events: string[] = [];
+      let release = () => {};
+      const held = new Promise<undefined>((resolve) => (release = () => resolve(undefined)));
+      const store = partnersStore({ faults: { applyBatch: (batch) => (events.push(`write ${batch}`), batch === 1 ? held : undefined) } });
+      const watched: typeof store = {
+        ...store,
+        loadEntities: async (request) => {
+          events.push(`load ${request.keys[0]}`);
+          return store.loadEntities(request);
+        },
+      };
+      return { store, watched, events, release };
+    };
+    const idle = () => new Promise((resolve) => setTimeout(resolve, 30));
+
+    it('the next batch loads and decides while one writes, writes only after it lands, and no third starts meanwhile', async () => {
+      const { store, watched, events, release } = heldStore();
+      const engine = createSyncEngine({ store: watched, strategies: [staticRows({ tabs: { Partners: partnerRows(30) } })], config: sheetMapping(), batchSize: 10 });
+      const running = engine.syncTab('partners-tab');
+      await idle();
+      expect(events).toEqual(['load P0001', 'write 1', 'load P0011']);
+      release();
+      expect((await running).stats).toMatchObject({ rowsCreated: 30 });
+      expect(events.indexOf('write 2')).toBeGreaterThan(events.indexOf('load P0011'));
+      expect(events.filter((event) => event.startsWith('write'))).toEqual(['write 1', 'write 2', 'write 3']);
+      expect(store.entities('partners')).toHaveLength(30);
+    });
+
+    it('a batch with deletions loads only once every earlier batch has landed (a key it deletes may be one they created)', async () => {
+      const { store, watched, events, release } = heldStore();
+      // Source batches of 10: P0001-P0010 fill a batch (its write held); P0011-P0015 and the
+      // deletion of P0001 go in the next one.
+      const source = staticRows({ tabs: { Partners: partnerRows(15) } });
+      source.setDeleted('Partners', ['P0001']);
+      const mapping = sheetMapping();
+      const config = { ...mapping, tabMappings: mapping.tabMappings.map((tab) => ({ ...tab, deletePolicy: 'delete' as const })) };
+      const engine = createSyncEngine({ store: watched, strategies: [source], config, batchSize: 10 });
+      const running = engine.syncTab('partners-tab');
+      await idle();
+      expect(events).toEqual(['load P0001', 'write 1']);
+      release();
+      expect((await running).stats).toMatchObject({ rowsCreated: 15, rowsDeleted: 1 });
+      expect(events).toEqual(['load P0001', 'write 1', 'load P0011', 'write 2']);
+      expect(store.entities('partners').map((partner) => partner.partner_code)).not.toContain('P0001');
+    });
+
+    it('a failed write fails the batch decided behind it before it writes', async () => {
+      let writes = 0;
+      const store = partnersStore({ faults: { applyBatch: (batch) => ((writes = batch), batch === 1 ? new Error('disk full') : undefined) } });
+      const engine = createSyncEngine({ store, strategies: [staticRows({ tabs: { Partners: partnerRows(30) } })], config: sheetMapping(), batchSize: 10 });
+      await expect(engine.syncTab('partners-tab')).rejects.toThrow('disk full');
+      expect(writes).toBe(1);
+      expect(store.entities('partners')).toHaveLength(0);
+      expect(store.runs().at(-1)).toMatchObject({ status: 'failed', rowsCreated: 0 });
+    });
+  });
+
   describe('flushWhenIdle', () => {
     // 30 partners in source batches of 10 (a quarter batch is 3 rows); the re-sync changes
     // `perBatch` rows in each source batch.

@@ -87,16 +87,25 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
   let reader: SourceReader | undefined;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   const stats = emptyStats();
-  // One batch may be in flight (loaded, decided and written) while the next rows are read, keyed
-  // and hashed, so the database works while this process does. It is awaited before the next
-  // batch starts, so batches are written in order and each load sees every earlier batch's writes.
-  let inFlight: Promise<void> | null = null;
-  let busy = false;
+  // Batches are loaded, decided and written in the background while the next rows are read,
+  // keyed and hashed, so the database works while this process does. At most two are in flight:
+  // one writing, and the next loading and deciding behind it. Writes land in batch order (a batch
+  // writes only once the one before it has landed); a batch may load before the one before it
+  // has landed, because no key is in two batches of a run (a batch with deletions waits for
+  // every earlier batch first: a key it deletes may have been created by one of them).
+  let inFlight: Array<Promise<void>> = [];
+  // The newest batch's load and decision (without its write): the next one starts after it.
+  let deciding: Promise<void> | null = null;
+  let busy = 0;
   let failedWrite = false;
+  /** Waits for every batch in flight; rethrows the first failure once all have ended. */
   const settle = async (): Promise<void> => {
     const pending = inFlight;
-    inFlight = null;
-    if (pending) await pending;
+    inFlight = [];
+    deciding = null;
+    const outcomes = await Promise.allSettled(pending);
+    const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
   };
   const errors: RowError[] = [];
   // Duplicate-key errors, worded once the first row with their key is decided.
@@ -203,8 +212,20 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
     const progress: RunStats = emptyStats();
     const commit = (counts: RunStats, conflicts = 0) => addStats(stats, { ...counts, errorCount: 0, conflictCount: counts.conflictCount + conflicts });
 
-    /** Loads, decides and writes one batch of transformed rows (in the background of the read loop). */
-    const decide = async (transformed: ReturnType<typeof transformKeyed>, deleted: DeletedRecord[], hashes: ReadonlyMap<string, number>, counts: RunStats, checkpoint: { value: JsonValue } | null): Promise<void> => {
+    /**
+     * Loads, decides and writes one batch of transformed rows (in the background of the read
+     * loop). Once decided it calls `onDecided`; its write, and every count, wait for `before` (the
+     * batch before it) to land.
+     */
+    const decide = async (
+      transformed: ReturnType<typeof transformKeyed>,
+      deleted: DeletedRecord[],
+      hashes: ReadonlyMap<string, number>,
+      counts: RunStats,
+      checkpoint: { value: JsonValue } | null,
+      before: Promise<void> | undefined,
+      onDecided: () => void,
+    ): Promise<void> => {
       const keys = [...transformed.rows.map((row) => row.key), ...deleted.map((record) => record.key)];
       const existing: Map<string, ExistingEntity> =
         keys.length === 0 ? new Map() : await timed('load', () => store.loadEntities({ entity: plan.entity, keyField: plan.keyField, keys, fields: plan.loadFields, withOwners: plan.withOwners, ...(fingerprinting && { withVersions: true }) }));
@@ -233,6 +254,9 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
         previews.push(...built.previews);
         conflicts.push(...decided.conflicts);
       }
+      onDecided();
+      // A failure of the batch before fails this one here, before it writes or counts anything.
+      if (before) await before;
       const empty = built.batch.creates.length + built.batch.updates.length + built.batch.deletes.length + built.batch.lineage.length + built.batch.conflicts.length + fingerprints.length === 0;
       // A batch with nothing to write and no cursor to move costs no round trip; finishRun
       // stores the run's final counters.
@@ -268,18 +292,25 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
       read = emptyStats();
       const transformed = await timed('transform', () => transformKeyed(plan, source, keyed));
       recordErrors(transformed.errors);
-      await settle();
-      busy = true;
-      const work = decide(transformed, deleted, hashes, counts, checkpoint);
-      inFlight = work;
+      if (deleted.length > 0) await settle();
+      // At most two in flight, and one deciding at a time (so previews, conflicts and progress
+      // come in batch order).
+      while (inFlight.length >= 2) await inFlight.shift()!.catch(() => undefined);
+      if (deciding) await deciding;
+      busy += 1;
+      let markDecided = (): void => {};
+      deciding = new Promise<void>((resolve) => (markDecided = resolve));
+      const work = decide(transformed, deleted, hashes, counts, checkpoint, inFlight.at(-1), markDecided);
+      inFlight.push(work);
       // Marks the rejection handled until settle() awaits (and rethrows) it; the read loop
       // checks `failedWrite` so a failure stops the run at once.
       work.then(
         () => {
-          busy = false;
+          busy -= 1;
         },
         () => {
-          busy = false;
+          busy -= 1;
+          markDecided();
           failedWrite = true;
         },
       );
@@ -348,8 +379,8 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
         // nothing is in flight, so little is left to write when the read ends (a quarter, not any
         // row: each transaction has a fixed cost on the server); meanwhile a turn of the event
         // loop lets the batch in flight move on (its answer arrives as I/O).
-        else if (context.flushWhenIdle && !busy && pending.length + pendingDeleted.length >= idleFlushRows) await flush(null);
-        else if (busy) await nextTurn();
+        else if (context.flushWhenIdle && busy === 0 && pending.length + pendingDeleted.length >= idleFlushRows) await flush(null);
+        else if (busy > 0) await nextTurn();
         options.onProgress?.({ runId, tabMappingId: plan.tab.id, batch: batchNumber, stats: { ...progress } });
         if (remaining <= 0) break;
       }

@@ -139,7 +139,8 @@ export interface TabFailure extends Omit<SyncResult, 'success' | 'syncRunId'> {
 /**
  * Time per pipeline phase, in milliseconds, summed over batches. Phases overlap (the
  * fingerprint load runs while the source opens; a batch is loaded, decided and written while the
- * next rows are read), so they add up to more than `total`.
+ * next rows are read, and loads while the batch before it writes), so they add up to more than
+ * `total`.
  */
 export interface PhaseTimings {
   /** Waiting for the source (open and every batch). */
