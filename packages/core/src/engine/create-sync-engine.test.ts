@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defineMapping } from '../config/define-mapping.js';
 import { FieldsyncError } from '../errors.js';
-import type { SyncStrategy } from '../strategy.js';
+import type { SourceRow, SyncStrategy } from '../strategy.js';
 import { staticRows } from '../testing/static-rows.js';
 import { memoryStore, type MemoryStoreOptions } from '../testing/memory-store.js';
 import { createSyncEngine } from './create-sync-engine.js';
@@ -247,14 +247,57 @@ describe('createSyncEngine', () => {
       expect(store.entities('partners').map((partner) => partner.partner_code)).not.toContain('P0001');
     });
 
-    it('a failed write fails the batch decided behind it before it writes', async () => {
-      let writes = 0;
-      const store = partnersStore({ faults: { applyBatch: (batch) => ((writes = batch), batch === 1 ? new Error('disk full') : undefined) } });
-      const engine = createSyncEngine({ store, strategies: [staticRows({ tabs: { Partners: partnerRows(30) } })], config: sheetMapping(), batchSize: 10 });
+    it('a failed write fails the batch decided behind it before that one writes', async () => {
+      const events: string[] = [];
+      let fail = (_error: Error) => {};
+      const failing = new Promise<Error>((resolve) => (fail = resolve));
+      const store = partnersStore({ faults: { applyBatch: (batch) => (events.push(`write ${batch}`), batch === 1 ? failing : undefined) } });
+      const watched: typeof store = {
+        ...store,
+        loadEntities: async (request) => {
+          events.push(`load ${request.keys[0]}`);
+          const found = await store.loadEntities(request);
+          // The second batch is loaded (and decided next) while the first still writes: now it fails.
+          if (request.keys[0] === 'P0011') setTimeout(() => fail(new Error('disk full')), 10);
+          return found;
+        },
+      };
+      const engine = createSyncEngine({ store: watched, strategies: [staticRows({ tabs: { Partners: partnerRows(30) } })], config: sheetMapping(), batchSize: 10 });
       await expect(engine.syncTab('partners-tab')).rejects.toThrow('disk full');
-      expect(writes).toBe(1);
+      expect(events).toEqual(['load P0001', 'write 1', 'load P0011']);
       expect(store.entities('partners')).toHaveLength(0);
-      expect(store.runs().at(-1)).toMatchObject({ status: 'failed', rowsCreated: 0 });
+      expect(store.runs().at(-1)).toMatchObject({ status: 'failed', rowsCreated: 0, rowsProcessed: 0 });
+    });
+
+    it('a key reported deleted comes back when a later source batch has its row again: the row waits for the deletion to land and is not skipped as unchanged', async () => {
+      const store = partnersStore();
+      const mapping = sheetMapping();
+      const config = { ...mapping, tabMappings: mapping.tabMappings.map((tab) => ({ ...tab, deletePolicy: 'delete' as const })) };
+      const rows = staticRows({ tabs: { Partners: partnerRows(11) } });
+      await createSyncEngine({ store, strategies: [rows], config, batchSize: 10 }).syncTab('partners-tab');
+      // Now the source says P0011 was deleted (with the first ten rows), then has its row again.
+      let release = () => {};
+      const held = new Promise<undefined>((resolve) => (release = () => resolve(undefined)));
+      const deleteThenReadd: SyncStrategy = {
+        ...rows,
+        async open(request) {
+          const reader = await rows.open(request);
+          return {
+            ...reader,
+            async *batches() {
+              const read: SourceRow[] = [];
+              for await (const batch of reader.batches()) read.push(...batch.rows);
+              yield { rows: read.slice(0, 10), deleted: [{ key: 'P0011' }] };
+              setTimeout(release, 20);
+              yield { rows: read.slice(10) };
+            },
+          };
+        },
+      };
+      const heldStore: typeof store = { ...store, applyBatch: async (batch) => (batch.deletes.length > 0 && (await held), store.applyBatch(batch)) };
+      const result = await createSyncEngine({ store: heldStore, strategies: [deleteThenReadd], config, batchSize: 10 }).syncTab('partners-tab');
+      expect(result.stats).toMatchObject({ rowsDeleted: 1, rowsCreated: 1, rowsUnchanged: 10 });
+      expect(store.entities('partners').map((partner) => partner.partner_code)).toContain('P0011');
     });
   });
 

@@ -96,6 +96,8 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
   let inFlight: Array<Promise<void>> = [];
   // The newest batch's load and decision (without its write): the next one starts after it.
   let deciding: Promise<void> | null = null;
+  // Whether the newest batch in flight carries deletions.
+  let afterDeletions = false;
   let busy = 0;
   let failedWrite = false;
   /** Waits for every batch in flight; rethrows the first failure once all have ended. */
@@ -292,10 +294,14 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
       read = emptyStats();
       const transformed = await timed('transform', () => transformKeyed(plan, source, keyed));
       recordErrors(transformed.errors);
-      if (deleted.length > 0) await settle();
+      // A batch with deletions loads after every earlier batch has landed, and the next batch
+      // after it has landed (a key deleted there may come back in a later row).
+      if (deleted.length > 0 || afterDeletions) await settle();
+      afterDeletions = deleted.length > 0;
       // At most two in flight, and one deciding at a time (so previews, conflicts and progress
-      // come in batch order).
+      // come in batch order); once a write has failed, nothing more starts.
       while (inFlight.length >= 2) await inFlight.shift()!.catch(() => undefined);
+      if (failedWrite) await settle();
       if (deciding) await deciding;
       busy += 1;
       let markDecided = (): void => {};
@@ -328,6 +334,8 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
         const sourceBatch = next.value;
         if (signal.aborted) throw abortError();
         if (failedWrite) await settle();
+        // Rows read after a deletion never share its batch: the key may come back.
+        if (pendingDeleted.length > 0) await flush(null);
         const sourceRows = sourceBatch.rows.length > remaining ? sourceBatch.rows.slice(0, remaining) : sourceBatch.rows;
         remaining -= sourceRows.length;
         batchNumber += 1;
@@ -363,6 +371,8 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
           if (pending.length > 0 || pendingDeleted.length > 0) await flush(null);
           pending = own;
           pendingDeleted.push(...sourceBatch.deleted);
+          // A later row with a deleted key is decided (and so created again), never skipped as unchanged.
+          if (known) for (const record of sourceBatch.deleted) known.delete(record.key);
         }
 
         while (pending.length + pendingDeleted.length >= context.batchSize) {

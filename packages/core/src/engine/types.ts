@@ -44,7 +44,8 @@ export interface SyncEngineOptions {
    * Send the rows ready to decide once a quarter batch is ready and no batch is in flight, rather
    * than only full batches of `batchSize`: the database works while rows are read, and little is
    * left to write when the read ends (a sparse change of a large source is written as it is
-   * found). Each batch still holds at most `batchSize` rows, and one batch is in flight at a time.
+   * found). Each batch still holds at most `batchSize` rows; a quarter batch goes only when no
+   * batch is in flight, a full one at once.
    * @default store.capabilities.remote (true for a database server or Supabase, false for memory and PGlite)
    */
   flushWhenIdle?: boolean;
