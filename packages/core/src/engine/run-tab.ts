@@ -91,8 +91,9 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
   // keyed and hashed, so the database works while this process does. At most two are in flight:
   // one writing, and the next loading and deciding behind it. Writes land in batch order (a batch
   // writes only once the one before it has landed); a batch may load before the one before it
-  // has landed, because no key is in two batches of a run (a batch with deletions waits for
-  // every earlier batch first: a key it deletes may have been created by one of them).
+  // has landed, because no key is in two batches of a run. Deletions are the exception (see
+  // flush): a batch with deletions loads after every earlier batch has landed, since a key it
+  // deletes may have been created by one of them, and the next batch after it has landed.
   let inFlight: Array<Promise<void>> = [];
   // The newest batch's load and decision (without its write): the next one starts after it.
   let deciding: Promise<void> | null = null;
