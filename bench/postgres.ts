@@ -81,7 +81,7 @@ async function copyPglite(db: PGlite, sql: string, lines: Iterable<string>): Pro
   await db.query(`${sql.replace('from stdin', "from '/dev/blob'")}`, [], { blob: new Blob([...lines]) });
 }
 
-/** Measures the floors and the naive engine on one database. */
+/** Measures the floors and the naive engine on one database, in a schema of their own (dropped after). */
 async function measureBaselines(
   target: BenchCase['target'],
   run: (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>,
@@ -97,67 +97,52 @@ async function measureBaselines(
   await migrate(driver, { schema });
   try {
     await run(ENTITY_TABLE_SQL(schema));
-    return await measureFloorsAndNaive(target, run, timeFloor, schema, rows, naiveRows, batchSize, repeat, quiesce);
+    const cases: BenchCase[] = [];
+    // The entity floor is the baseline of the unchanged re-sync: measured `repeat` times like it, median kept.
+    const floorTimes: number[] = [];
+    for (let attempt = 0; attempt < repeat; attempt++) {
+      if (attempt > 0) await run(`truncate "${schema}".partners`);
+      await quiesce();
+      floorTimes.push(await timeFloor({ schema, rows, batchSize, floor: 'entities' }));
+    }
+    cases.push({ target, name: 'write floor: COPY entity rows', rows, ms: median(floorTimes), entityRowsWritten: rows, lineageRowsWritten: 0, ...(repeat > 1 && { note: `median of ${repeat}: ${floorTimes.map((ms) => (ms / 1000).toFixed(2)).join(', ')} s` }) });
+
+    await run(`truncate "${schema}".partners`);
+    await quiesce();
+    const allMs = await timeFloor({ schema, rows, batchSize, floor: 'entities+lineage' });
+    cases.push({ target, name: 'write floor: COPY entity + lineage rows', rows, ms: allMs, entityRowsWritten: rows, lineageRowsWritten: rows * 10 });
+
+    // The naive sample writes new keys into the tables as the floor left them (N entities, 10N
+    // lineage rows), so each row pays index maintenance at the size being extrapolated to.
+    const sample = Math.min(naiveRows, rows);
+    const runId = randomUUID();
+    await quiesce();
+    const started = now();
+    for (let index = 0; index < sample; index++) {
+      const source = sourceRow(rows + index);
+      const values = [source.Code, source.Brand, Number(source.Revenue), Number(source.Seats), source.Active === 'true', source.Signed, source.Seen, source.Tier, source.Region, source.Notes];
+      const found = await run(`select id from "${schema}".partners where code = $1`, [source.Code]);
+      let id = found[0]?.id as string | undefined;
+      if (id) {
+        await run(`update "${schema}".partners set brand = $2, revenue = $3, seats = $4, active = $5, signed_on = $6, seen_at = $7, tier = $8, region = $9, notes = $10 where code = $1`, values);
+      } else {
+        const inserted = await run(`insert into "${schema}".partners (${ENTITY_COLUMNS.join(', ')}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id`, values);
+        id = inserted[0]!.id as string;
+      }
+      for (const [position, field] of ENTITY_COLUMNS.entries()) {
+        await run(
+          `insert into "${schema}".field_lineage (entity_type, entity_id, entity_key, field_name, source_type, source_id, source_ref, previous_value, new_value, sync_run_id, change_reason)
+           values ('partners', $1, $2, $3, 'bench', $4, $5, null, $6, $7, 'create')`,
+          [id, source.Code, field, SOURCE_ID, `Bench Sheet > Partners > ${field}, row ${rows + index + 2}`, JSON.stringify(values[position]), runId],
+        );
+      }
+    }
+    const naiveMs = now() - started;
+    cases.push({ target, name: 'naive engine (row at a time, as the seed)', rows, ms: (naiveMs * rows) / sample, entityRowsWritten: rows, lineageRowsWritten: rows * 10, note: sample < rows ? `measured on ${sample} rows written into the floor's ${rows.toLocaleString('en-US')}-row tables (${Math.round(naiveMs)} ms), extrapolated` : undefined });
+    return cases;
   } finally {
     await run(`drop schema "${schema}" cascade`);
   }
-}
-
-/** The floors and the naive engine, into `schema`'s tables. */
-async function measureFloorsAndNaive(
-  target: BenchCase['target'],
-  run: (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>,
-  timeFloor: (request: FloorRequest) => Promise<number>,
-  schema: string,
-  rows: number,
-  naiveRows: number,
-  batchSize: number,
-  repeat: number,
-  quiesce: () => Promise<void>,
-): Promise<BenchCase[]> {
-  const cases: BenchCase[] = [];
-  // The entity floor is the baseline of the unchanged re-sync: measured `repeat` times like it, median kept.
-  const floorTimes: number[] = [];
-  for (let attempt = 0; attempt < repeat; attempt++) {
-    if (attempt > 0) await run(`truncate "${schema}".partners`);
-    await quiesce();
-    floorTimes.push(await timeFloor({ schema, rows, batchSize, floor: 'entities' }));
-  }
-  cases.push({ target, name: 'write floor: COPY entity rows', rows, ms: median(floorTimes), entityRowsWritten: rows, lineageRowsWritten: 0, ...(repeat > 1 && { note: `median of ${repeat}: ${floorTimes.map((ms) => (ms / 1000).toFixed(2)).join(', ')} s` }) });
-
-  await run(`truncate "${schema}".partners`);
-  await quiesce();
-  const allMs = await timeFloor({ schema, rows, batchSize, floor: 'entities+lineage' });
-  cases.push({ target, name: 'write floor: COPY entity + lineage rows', rows, ms: allMs, entityRowsWritten: rows, lineageRowsWritten: rows * 10 });
-
-  // The naive sample writes new keys into the tables as the floor left them (N entities, 10N
-  // lineage rows), so each row pays index maintenance at the size being extrapolated to.
-  const sample = Math.min(naiveRows, rows);
-  const runId = randomUUID();
-  await quiesce();
-  const started = now();
-  for (let index = 0; index < sample; index++) {
-    const source = sourceRow(rows + index);
-    const values = [source.Code, source.Brand, Number(source.Revenue), Number(source.Seats), source.Active === 'true', source.Signed, source.Seen, source.Tier, source.Region, source.Notes];
-    const found = await run(`select id from "${schema}".partners where code = $1`, [source.Code]);
-    let id = found[0]?.id as string | undefined;
-    if (id) {
-      await run(`update "${schema}".partners set brand = $2, revenue = $3, seats = $4, active = $5, signed_on = $6, seen_at = $7, tier = $8, region = $9, notes = $10 where code = $1`, values);
-    } else {
-      const inserted = await run(`insert into "${schema}".partners (${ENTITY_COLUMNS.join(', ')}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id`, values);
-      id = inserted[0]!.id as string;
-    }
-    for (const [position, field] of ENTITY_COLUMNS.entries()) {
-      await run(
-        `insert into "${schema}".field_lineage (entity_type, entity_id, entity_key, field_name, source_type, source_id, source_ref, previous_value, new_value, sync_run_id, change_reason)
-         values ('partners', $1, $2, $3, 'bench', $4, $5, null, $6, $7, 'create')`,
-        [id, source.Code, field, SOURCE_ID, `Bench Sheet > Partners > ${field}, row ${rows + index + 2}`, JSON.stringify(values[position]), runId],
-      );
-    }
-  }
-  const naiveMs = now() - started;
-  cases.push({ target, name: 'naive engine (row at a time, as the seed)', rows, ms: (naiveMs * rows) / sample, entityRowsWritten: rows, lineageRowsWritten: rows * 10, note: sample < rows ? `measured on ${sample} rows written into the floor's ${rows.toLocaleString('en-US')}-row tables (${Math.round(naiveMs)} ms), extrapolated` : undefined });
-  return cases;
 }
 
 /**

@@ -1,11 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import { defineMapping } from '../config/define-mapping.js';
 import { FieldsyncError } from '../errors.js';
-import type { SourceRow, SyncStrategy } from '../strategy.js';
+import type { SourceBatch, SourceReader, SourceRow, SyncStrategy } from '../strategy.js';
 import { staticRows } from '../testing/static-rows.js';
 import { memoryStore, type MemoryStoreOptions } from '../testing/memory-store.js';
 import { createSyncEngine } from './create-sync-engine.js';
 import { ADMIN, partnerRows, partnersStore, sheetMapping, type Entities } from './engine-test-fixtures.js';
+
+/** The sheet mapping with `deletePolicy: 'delete'`. */
+function deletingMapping() {
+  const mapping = sheetMapping();
+  return { ...mapping, tabMappings: mapping.tabMappings.map((tab) => ({ ...tab, deletePolicy: 'delete' as const })) };
+}
+
+/** `source` whose readers yield `batches(reader)` instead of their own batches. */
+function withBatches(source: SyncStrategy, batches: (reader: SourceReader) => AsyncIterable<SourceBatch>): SyncStrategy {
+  return {
+    ...source,
+    async open(request) {
+      const reader = await source.open(request);
+      return { ...reader, batches: () => batches(reader) };
+    },
+  };
+}
 
 function setup(options: { rows?: Array<Record<string, unknown>>; batchSize?: number; faults?: MemoryStoreOptions['faults'] } = {}) {
   const store = partnersStore(options.faults ? { faults: options.faults } : {});
@@ -185,8 +202,7 @@ describe('createSyncEngine', () => {
   it('syncTab - with unchanged rows skipped, a key created in one source batch and reported deleted in a later one is deleted', async () => {
     const store = partnersStore();
     const source = staticRows({ tabs: { Partners: partnerRows(25) } });
-    const mapping = sheetMapping();
-    const config = { ...mapping, tabMappings: mapping.tabMappings.map((tab) => ({ ...tab, deletePolicy: 'delete' as const })) };
+    const config = deletingMapping();
     const engine = createSyncEngine({ store, strategies: [source], config, batchSize: 10 });
     await engine.syncTab('partners-tab');
     // P0099 is new in the first source batch (the only row there left to decide, so it waits
@@ -235,8 +251,7 @@ describe('createSyncEngine', () => {
       // deletion of P0001 go in the next one.
       const source = staticRows({ tabs: { Partners: partnerRows(15) } });
       source.setDeleted('Partners', ['P0001']);
-      const mapping = sheetMapping();
-      const config = { ...mapping, tabMappings: mapping.tabMappings.map((tab) => ({ ...tab, deletePolicy: 'delete' as const })) };
+      const config = deletingMapping();
       const engine = createSyncEngine({ store: watched, strategies: [source], config, batchSize: 10 });
       const running = engine.syncTab('partners-tab');
       await idle();
@@ -271,29 +286,19 @@ describe('createSyncEngine', () => {
 
     it('a key reported deleted comes back when a later source batch has its row again: the row waits for the deletion to land and is not skipped as unchanged', async () => {
       const store = partnersStore();
-      const mapping = sheetMapping();
-      const config = { ...mapping, tabMappings: mapping.tabMappings.map((tab) => ({ ...tab, deletePolicy: 'delete' as const })) };
+      const config = deletingMapping();
       const rows = staticRows({ tabs: { Partners: partnerRows(11) } });
       await createSyncEngine({ store, strategies: [rows], config, batchSize: 10 }).syncTab('partners-tab');
       // Now the source says P0011 was deleted (with the first ten rows), then has its row again.
       let release = () => {};
       const held = new Promise<undefined>((resolve) => (release = () => resolve(undefined)));
-      const deleteThenReadd: SyncStrategy = {
-        ...rows,
-        async open(request) {
-          const reader = await rows.open(request);
-          return {
-            ...reader,
-            async *batches() {
-              const read: SourceRow[] = [];
-              for await (const batch of reader.batches()) read.push(...batch.rows);
-              yield { rows: read.slice(0, 10), deleted: [{ key: 'P0011' }] };
-              setTimeout(release, 20);
-              yield { rows: read.slice(10) };
-            },
-          };
-        },
-      };
+      const deleteThenReadd = withBatches(rows, async function* (reader) {
+        const read: SourceRow[] = [];
+        for await (const batch of reader.batches()) read.push(...batch.rows);
+        yield { rows: read.slice(0, 10), deleted: [{ key: 'P0011' }] };
+        setTimeout(release, 20);
+        yield { rows: read.slice(10) };
+      });
       const heldStore: typeof store = { ...store, applyBatch: async (batch) => (batch.deletes.length > 0 && (await held), store.applyBatch(batch)) };
       const result = await createSyncEngine({ store: heldStore, strategies: [deleteThenReadd], config, batchSize: 10 }).syncTab('partners-tab');
       expect(result.stats).toMatchObject({ rowsDeleted: 1, rowsCreated: 1, rowsUnchanged: 10 });
@@ -313,19 +318,10 @@ describe('createSyncEngine', () => {
       // Counts the re-sync's writes; with `holdFirstWrite` its first write stays in flight until the source is read to its end.
       const store = partnersStore({ faults: { applyBatch: () => ((writes += 1), holding && writes === 1 ? released : undefined) } });
       const source = staticRows({ tabs: { Partners: partnerRows(30) } });
-      const endSignalling: SyncStrategy = {
-        ...source,
-        async open(request) {
-          const reader = await source.open(request);
-          return {
-            ...reader,
-            async *batches() {
-              yield* reader.batches();
-              release();
-            },
-          };
-        },
-      };
+      const endSignalling = withBatches(source, async function* (reader) {
+        yield* reader.batches();
+        release();
+      });
       const engine = createSyncEngine({ store, strategies: [endSignalling], config: sheetMapping(), batchSize: 10, flushWhenIdle });
       await engine.syncTab('partners-tab');
       source.setRows('Partners', changedRows(perBatch));

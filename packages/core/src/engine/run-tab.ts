@@ -369,7 +369,7 @@ export async function runTab(context: RunTabContext, plan: TabPlan, options: Syn
           // A deletion is decided with rows of its own source batch only: gathered with earlier
           // rows, a key created by them would not be loaded yet and its deletion would be lost.
           const own = pending.splice(pending.length - ownRows);
-          if (pending.length > 0 || pendingDeleted.length > 0) await flush(null);
+          if (pending.length > 0) await flush(null);
           pending = own;
           pendingDeleted.push(...sourceBatch.deleted);
           // A later row with a deleted key is decided (and so created again), never skipped as unchanged.
