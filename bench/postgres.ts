@@ -37,8 +37,13 @@ export interface PostgresBenchOptions {
   naiveRows: number;
   /** Engine batch size. */
   batchSize: number;
-  /** Times the entity COPY floor and each re-sync case run; the median is reported. */
+  /**
+   * Rounds of re-syncs: each an unchanged re-sync, a 1%-changed one and the COPY of entity rows,
+   * next to each other in time.
+   */
   repeat: number;
+  /** Pairs of an initial sync and the COPY of entity and lineage rows, next to each other in time. */
+  initialRepeat: number;
   /** The server, or undefined to skip it. */
   databaseUrl: string | undefined;
   /** Also run `repeat` re-sync pairs in one warm process (after a warm-up pair), for information. */
@@ -71,6 +76,8 @@ export interface BenchCheck {
   value: number;
   limit: string;
   pass: boolean;
+  /** For a ratio measured in pairs: each pair's ratio (the value is their median). */
+  pairs?: number[];
 }
 
 const now = () => performance.now();
@@ -79,70 +86,6 @@ const schemaName = (role: string) => `fs_bench_${role}_${randomBytes(4).toString
 
 async function copyPglite(db: PGlite, sql: string, lines: Iterable<string>): Promise<void> {
   await db.query(`${sql.replace('from stdin', "from '/dev/blob'")}`, [], { blob: new Blob([...lines]) });
-}
-
-/** Measures the floors and the naive engine on one database, in a schema of their own (dropped after). */
-async function measureBaselines(
-  target: BenchCase['target'],
-  run: (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>,
-  timeFloor: (request: FloorRequest) => Promise<number>,
-  driver: SqlDriver,
-  rows: number,
-  naiveRows: number,
-  batchSize: number,
-  repeat: number,
-  quiesce: () => Promise<void>,
-): Promise<BenchCase[]> {
-  const schema = schemaName('floor');
-  await migrate(driver, { schema });
-  try {
-    await run(ENTITY_TABLE_SQL(schema));
-    const cases: BenchCase[] = [];
-    // The entity floor is the baseline of the unchanged re-sync: measured `repeat` times like it, median kept.
-    const floorTimes: number[] = [];
-    for (let attempt = 0; attempt < repeat; attempt++) {
-      if (attempt > 0) await run(`truncate "${schema}".partners`);
-      await quiesce();
-      floorTimes.push(await timeFloor({ schema, rows, batchSize, floor: 'entities' }));
-    }
-    cases.push({ target, name: 'write floor: COPY entity rows', rows, ms: median(floorTimes), entityRowsWritten: rows, lineageRowsWritten: 0, ...(repeat > 1 && { note: `median of ${repeat}: ${floorTimes.map((ms) => (ms / 1000).toFixed(2)).join(', ')} s` }) });
-
-    await run(`truncate "${schema}".partners`);
-    await quiesce();
-    const allMs = await timeFloor({ schema, rows, batchSize, floor: 'entities+lineage' });
-    cases.push({ target, name: 'write floor: COPY entity + lineage rows', rows, ms: allMs, entityRowsWritten: rows, lineageRowsWritten: rows * 10 });
-
-    // The naive sample writes new keys into the tables as the floor left them (N entities, 10N
-    // lineage rows), so each row pays index maintenance at the size being extrapolated to.
-    const sample = Math.min(naiveRows, rows);
-    const runId = randomUUID();
-    await quiesce();
-    const started = now();
-    for (let index = 0; index < sample; index++) {
-      const source = sourceRow(rows + index);
-      const values = [source.Code, source.Brand, Number(source.Revenue), Number(source.Seats), source.Active === 'true', source.Signed, source.Seen, source.Tier, source.Region, source.Notes];
-      const found = await run(`select id from "${schema}".partners where code = $1`, [source.Code]);
-      let id = found[0]?.id as string | undefined;
-      if (id) {
-        await run(`update "${schema}".partners set brand = $2, revenue = $3, seats = $4, active = $5, signed_on = $6, seen_at = $7, tier = $8, region = $9, notes = $10 where code = $1`, values);
-      } else {
-        const inserted = await run(`insert into "${schema}".partners (${ENTITY_COLUMNS.join(', ')}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id`, values);
-        id = inserted[0]!.id as string;
-      }
-      for (const [position, field] of ENTITY_COLUMNS.entries()) {
-        await run(
-          `insert into "${schema}".field_lineage (entity_type, entity_id, entity_key, field_name, source_type, source_id, source_ref, previous_value, new_value, sync_run_id, change_reason)
-           values ('partners', $1, $2, $3, 'bench', $4, $5, null, $6, $7, 'create')`,
-          [id, source.Code, field, SOURCE_ID, `Bench Sheet > Partners > ${field}, row ${rows + index + 2}`, JSON.stringify(values[position]), runId],
-        );
-      }
-    }
-    const naiveMs = now() - started;
-    cases.push({ target, name: 'naive engine (row at a time, as the seed)', rows, ms: (naiveMs * rows) / sample, entityRowsWritten: rows, lineageRowsWritten: rows * 10, note: sample < rows ? `measured on ${sample} rows written into the floor's ${rows.toLocaleString('en-US')}-row tables (${Math.round(naiveMs)} ms), extrapolated` : undefined });
-    return cases;
-  } finally {
-    await run(`drop schema "${schema}" cascade`);
-  }
 }
 
 /**
@@ -167,80 +110,238 @@ function runChild<Result = ChildResult>(bundle: NodeBundle, request: ChildReques
   });
 }
 
+type Run = (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>;
+
+/** One database the benchmark measures, as this process and the case processes reach it. */
+interface BenchTarget {
+  target: BenchCase['target'];
+  kind: ChildRequest['kind'];
+  /** The connection string (server) or data directory (PGlite) the case processes open. */
+  connection: string;
+  rows: number;
+  naiveRows: number;
+  /**
+   * Runs `work` with SQL access from this process. PGlite is opened for it and closed after: a
+   * data directory has one process at a time, and the case processes open it between floors.
+   */
+  withDatabase<T>(work: (run: Run, driver: SqlDriver) => Promise<T>): Promise<T>;
+  /** Times one floor into empty tables (ms). */
+  timeFloor(request: FloorRequest): Promise<number>;
+  /** Runs before each timed case (see {@link runPostgresBench}). */
+  quiesce(): Promise<void>;
+  /** Runs once the initial syncs are done, before the re-syncs, untimed. */
+  afterInitial(run: Run, schema: string): Promise<void>;
+}
+
+/** A check's ratio, measured as pairs of runs next to each other in time. */
+export interface PairedRatio {
+  /** Each pair's ratio, in the order measured. */
+  pairs: number[];
+  median: number;
+}
+
+const pairedRatio = (pairs: number[]): PairedRatio => ({ pairs, median: median(pairs) });
+
+/** Writes `rows` new keys the way the seed's code does: find, then insert or update, then 10 lineage inserts, one at a time. */
+async function naiveSample(run: Run, schema: string, rows: number, sample: number): Promise<number> {
+  const runId = randomUUID();
+  const started = now();
+  for (let index = 0; index < sample; index++) {
+    const source = sourceRow(rows + index);
+    const values = [source.Code, source.Brand, Number(source.Revenue), Number(source.Seats), source.Active === 'true', source.Signed, source.Seen, source.Tier, source.Region, source.Notes];
+    const found = await run(`select id from "${schema}".partners where code = $1`, [source.Code]);
+    let id = found[0]?.id as string | undefined;
+    if (id) {
+      await run(`update "${schema}".partners set brand = $2, revenue = $3, seats = $4, active = $5, signed_on = $6, seen_at = $7, tier = $8, region = $9, notes = $10 where code = $1`, values);
+    } else {
+      const inserted = await run(`insert into "${schema}".partners (${ENTITY_COLUMNS.join(', ')}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id`, values);
+      id = inserted[0]!.id as string;
+    }
+    for (const [position, field] of ENTITY_COLUMNS.entries()) {
+      await run(
+        `insert into "${schema}".field_lineage (entity_type, entity_id, entity_key, field_name, source_type, source_id, source_ref, previous_value, new_value, sync_run_id, change_reason)
+         values ('partners', $1, $2, $3, 'bench', $4, $5, null, $6, $7, 'create')`,
+        [id, source.Code, field, SOURCE_ID, `Bench Sheet > Partners > ${field}, row ${rows + index + 2}`, JSON.stringify(values[position]), runId],
+      );
+    }
+  }
+  return now() - started;
+}
+
 /**
- * `afterInitial` runs between the initial sync and the re-syncs, untimed: on the server it
- * VACUUM ANALYZEs the tables the initial sync filled. Without it autovacuum starts on the
- * million new lineage rows while the sub-second re-syncs run, and takes the second core.
- * `quiesce` runs before each timed case (see {@link runPostgresBench}).
+ * Measures one database: floors, fieldsync and the naive engine, each in a schema of its own
+ * (dropped after). Every ratio a target is checked on comes from runs next to each other in time,
+ * in alternating order, on a machine whose speed drifts over minutes:
+ * - `initialRepeat` pairs of an initial sync (into a fresh schema) and the COPY of entity and
+ *   lineage rows, the floor first in even pairs and the sync first in odd ones;
+ * - then `repeat` rounds of an unchanged re-sync, a 1%-changed one and the COPY of entity rows:
+ *   even rounds COPY, unchanged, changed; odd rounds changed, unchanged, COPY. Each unchanged
+ *   re-sync reads the version last synced and each changed one the next version (2 fields of the
+ *   same 1% of rows), so both orders hold.
+ * The cases report medians; the checks the median of the pairs' ratios.
  */
-async function measureFieldsync(bundle: NodeBundle, target: BenchCase['target'], kind: ChildRequest['kind'], connection: string, schema: string, rows: number, batchSize: number, repeat: number, quiesce: () => Promise<void>, afterInitial: () => Promise<void> = async () => {}, warm = false): Promise<BenchCase[]> {
-  const names: Record<CaseName, string> = { initial: 'fieldsync: initial sync', unchanged: 'fieldsync: re-sync, nothing changed', changed: 'fieldsync: re-sync, 1% rows x 2 fields changed' };
+async function measureTarget(bundle: NodeBundle, target: BenchTarget, options: PostgresBenchOptions): Promise<{ cases: BenchCase[]; ratios: Record<'initial' | 'unchanged' | 'changed', PairedRatio> }> {
+  const { rows, batchSize } = { rows: target.rows, batchSize: options.batchSize };
+  const floorSchema = schemaName('floor');
+  const schemas = [floorSchema];
+  let syncSchema = '';
+  const createSchema = (schema: string) =>
+    target.withDatabase(async (run, driver) => {
+      await migrate(driver, { schema });
+      await run(ENTITY_TABLE_SQL(schema));
+    });
+  // The floor's tables are emptied (untimed) before each floor: truncating the lineage table too
+  // for the lineage floor; the entity floor leaves it as the last lineage floor filled it.
+  const floor = async (kind: FloorRequest['floor']) => {
+    await target.withDatabase((run) => run(`truncate "${floorSchema}".partners${kind === 'entities+lineage' ? `, "${floorSchema}".field_lineage` : ''}`));
+    await target.quiesce();
+    return target.timeFloor({ schema: floorSchema, rows, batchSize, floor: kind });
+  };
   const results: Record<CaseName, ChildResult[]> = { initial: [], unchanged: [], changed: [] };
-  const measure = async (caseName: CaseName, version: number) => {
-    await quiesce();
-    const result = await runChild(bundle, { kind, connection, schema, rows, batchSize, caseName, version });
+  const fieldsync = async (caseName: CaseName, version: number) => {
+    await target.quiesce();
+    const result = await runChild(bundle, { kind: target.kind, connection: target.connection, schema: syncSchema, rows, batchSize, caseName, version });
     if (!result.success) throw new Error(`fieldsync ${caseName} failed`);
     results[caseName].push(result);
+    return result.ms;
   };
-  // The initial sync once; then `repeat` pairs of re-syncs, each an unchanged one (the version
-  // last synced) followed by a changed one (the next version changes 2 fields of the same 1% of
-  // rows). Pairs, not all unchanged runs then all changed ones, so the two medians compared
-  // come from the same stretch of time on a machine whose speed drifts.
-  await measure('initial', 0);
-  await afterInitial();
-  for (let version = 0; version < repeat; version++) {
-    await measure('unchanged', version);
-    await measure('changed', version + 1);
-  }
-  // For information: the same pairs in one process that stays warm, as a long-lived app server
-  // syncs (the first pair warms it up and is not counted).
-  const warmResults: Record<'unchanged' | 'changed', ChildResult[]> = { unchanged: [], changed: [] };
-  if (warm) {
-    const sequence: NonNullable<ChildRequest['sequence']> = [];
-    for (let version = repeat; version < 2 * repeat + 1; version++) sequence.push({ caseName: 'unchanged', version }, { caseName: 'changed', version: version + 1 });
-    await quiesce();
-    const sequenceResults = await runChild<ChildResult[]>(bundle, { kind, connection, schema, rows, batchSize, caseName: 'unchanged', version: repeat, sequence });
-    sequenceResults.slice(2).forEach((result, index) => {
-      if (!result.success) throw new Error('fieldsync warm re-sync failed');
-      warmResults[index % 2 === 0 ? 'unchanged' : 'changed'].push(result);
-    });
-  }
-  // The case of a kind's runs: the median run's figures, and every run's time. Peak RSS only for
-  // runs that each had a process of their own (the warm pairs shared one).
-  const caseOf = (name: string, runs: ChildResult[], ownProcesses: boolean): BenchCase => {
-    const middle = [...runs].sort((a, b) => a.ms - b.ms)[Math.floor((runs.length - 1) / 2)]!;
-    return {
-      target,
+  try {
+    await createSchema(floorSchema);
+    const lineageFloor: number[] = [];
+    const initialPairs: number[] = [];
+    for (let pair = 0; pair < options.initialRepeat; pair++) {
+      syncSchema = schemaName('sync');
+      schemas.push(syncSchema);
+      await createSchema(syncSchema);
+      const floorFirst = pair % 2 === 0;
+      const floorBefore = floorFirst ? await floor('entities+lineage') : 0;
+      const initialMs = await fieldsync('initial', 0);
+      const floorMs = floorFirst ? floorBefore : await floor('entities+lineage');
+      lineageFloor.push(floorMs);
+      initialPairs.push(initialMs / floorMs);
+      // Only the last initial sync's schema is re-synced.
+      if (pair < options.initialRepeat - 1) await target.withDatabase((run) => run(`drop schema "${syncSchema}" cascade`));
+    }
+    await target.withDatabase((run) => target.afterInitial(run, syncSchema));
+
+    const entityFloor: number[] = [];
+    const unchangedPairs: number[] = [];
+    const changedPairs: number[] = [];
+    let synced = 0;
+    for (let round = 0; round < options.repeat; round++) {
+      if (round % 2 === 0) {
+        const copyMs = await floor('entities');
+        const unchangedMs = await fieldsync('unchanged', synced);
+        const changedMs = await fieldsync('changed', synced + 1);
+        entityFloor.push(copyMs);
+        unchangedPairs.push(unchangedMs / copyMs);
+        changedPairs.push(changedMs / unchangedMs);
+      } else {
+        const changedMs = await fieldsync('changed', synced + 1);
+        const unchangedMs = await fieldsync('unchanged', synced + 1);
+        const copyMs = await floor('entities');
+        entityFloor.push(copyMs);
+        unchangedPairs.push(unchangedMs / copyMs);
+        changedPairs.push(changedMs / unchangedMs);
+      }
+      synced += 1;
+    }
+
+    // The naive sample writes new keys into the floor's tables as the floors left them (N
+    // entities, 10N lineage rows), so each row pays index maintenance at the size extrapolated to.
+    const sample = Math.min(target.naiveRows, rows);
+    await target.quiesce();
+    const naiveMs = await target.withDatabase((run) => naiveSample(run, floorSchema, rows, sample));
+
+    // For information: re-sync pairs in one process that stays warm, as a long-lived app server
+    // syncs (the first pair warms it up and is not counted).
+    const warm: Record<'unchanged' | 'changed', ChildResult[]> = { unchanged: [], changed: [] };
+    if (options.warm) {
+      const sequence: NonNullable<ChildRequest['sequence']> = [];
+      for (let version = synced; version < synced + options.repeat + 1; version++) sequence.push({ caseName: 'unchanged', version }, { caseName: 'changed', version: version + 1 });
+      await target.quiesce();
+      const sequenceResults = await runChild<ChildResult[]>(bundle, { kind: target.kind, connection: target.connection, schema: syncSchema, rows, batchSize, caseName: 'unchanged', version: synced, sequence });
+      sequenceResults.slice(2).forEach((result, index) => {
+        if (!result.success) throw new Error('fieldsync warm re-sync failed');
+        warm[index % 2 === 0 ? 'unchanged' : 'changed'].push(result);
+      });
+    }
+
+    const seconds = (values: number[]) => values.map((ms) => (ms / 1000).toFixed(2)).join(', ');
+    const floorCase = (name: string, times: number[], lineageRowsWritten: number): BenchCase => ({
+      target: target.target,
       name,
       rows,
-      ms: middle.ms,
-      ...(ownProcesses && { peakRssMb: Math.max(...runs.map((result) => result.peakRssMb)), baseRssMb: middle.baseRssMb }),
-      phases: middle.phases,
-      entityRowsWritten: middle.entityRowsWritten,
-      lineageRowsWritten: middle.lineageRowsWritten,
-      ...(runs.length > 1 && { runs: runs.map((result) => Math.round(result.ms)) }),
+      ms: median(times),
+      entityRowsWritten: rows,
+      lineageRowsWritten,
+      ...(times.length > 1 && { note: `median of ${times.length}: ${seconds(times)} s` }),
+    });
+    // A fieldsync case: the median run's figures, and every run's time. Peak RSS only for runs
+    // that each had a process of their own (the warm pairs shared one).
+    const caseOf = (name: string, runs: ChildResult[], ownProcesses: boolean): BenchCase => {
+      const middle = [...runs].sort((a, b) => a.ms - b.ms)[Math.floor((runs.length - 1) / 2)]!;
+      return {
+        target: target.target,
+        name,
+        rows,
+        ms: middle.ms,
+        ...(ownProcesses && { peakRssMb: Math.max(...runs.map((result) => result.peakRssMb)), baseRssMb: middle.baseRssMb }),
+        phases: middle.phases,
+        entityRowsWritten: middle.entityRowsWritten,
+        lineageRowsWritten: middle.lineageRowsWritten,
+        ...(runs.length > 1 && { runs: runs.map((result) => Math.round(result.ms)) }),
+      };
     };
-  };
-  const cases: BenchCase[] = (['initial', 'unchanged', 'changed'] as const).map((caseName) => caseOf(names[caseName], results[caseName], true));
-  for (const caseName of ['unchanged', 'changed'] as const) {
-    if (warmResults[caseName].length > 0) cases.push({ ...caseOf(`${names[caseName]} (one warm process)`, warmResults[caseName], false), note: 'for information: not a target case' });
+    const cases: BenchCase[] = [
+      floorCase('write floor: COPY entity rows', entityFloor, 0),
+      floorCase('write floor: COPY entity + lineage rows', lineageFloor, rows * 10),
+      {
+        target: target.target,
+        name: 'naive engine (row at a time, as the seed)',
+        rows,
+        ms: (naiveMs * rows) / sample,
+        entityRowsWritten: rows,
+        lineageRowsWritten: rows * 10,
+        note: sample < rows ? `measured on ${sample} rows written into the floor's ${rows.toLocaleString('en-US')}-row tables (${Math.round(naiveMs)} ms), extrapolated` : undefined,
+      },
+      caseOf(CASE_NAMES.initial, results.initial, true),
+      caseOf(CASE_NAMES.unchanged, results.unchanged, true),
+      caseOf(CASE_NAMES.changed, results.changed, true),
+    ];
+    for (const caseName of ['unchanged', 'changed'] as const) {
+      if (warm[caseName].length > 0) cases.push({ ...caseOf(`${CASE_NAMES[caseName]} (one warm process)`, warm[caseName], false), note: 'for information: not a target case' });
+    }
+    return { cases, ratios: { initial: pairedRatio(initialPairs), unchanged: pairedRatio(unchangedPairs), changed: pairedRatio(changedPairs) } };
+  } finally {
+    await target.withDatabase(async (run) => {
+      for (const schema of schemas) await run(`drop schema if exists "${schema}" cascade`);
+    });
   }
-  return cases;
 }
+
+const CASE_NAMES: Record<CaseName, string> = { initial: 'fieldsync: initial sync', unchanged: 'fieldsync: re-sync, nothing changed', changed: 'fieldsync: re-sync, 1% rows x 2 fields changed' };
 
 /** Runs the whole benchmark; returns every case and the checks against the targets. */
 export async function runPostgresBench(options: PostgresBenchOptions): Promise<{ cases: BenchCase[]; checks: BenchCheck[]; notes: string[] }> {
   const cases: BenchCase[] = [];
+  const checks: BenchCheck[] = [];
   // What the run could not do as designed, for the report and the JSON.
   const notes: string[] = [];
-  if (!options.databaseUrl && options.pgliteRows <= 0) return { cases, checks: [], notes };
+  if (!options.databaseUrl && options.pgliteRows <= 0) return { cases, checks, notes };
   const bundle = await bundleForNode(fileURLToPath(new URL('./fieldsync-case.ts', import.meta.url)));
+  const measure = async (target: BenchTarget) => {
+    const measured = await measureTarget(bundle, target, options);
+    cases.push(...measured.cases);
+    checks.push(...checksOf(target.target, measured.cases, measured.ratios));
+  };
   try {
     if (options.databaseUrl) {
+      const databaseUrl = options.databaseUrl;
       const copyBundle = await bundleForNode(fileURLToPath(new URL('./copy-case.ts', import.meta.url)));
-      const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 4 });
+      const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
       try {
-        const run = async (sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as Array<Record<string, unknown>>;
+        const run: Run = async (sql, params) => (await pool.query(sql, params)).rows as Array<Record<string, unknown>>;
         const driver = pgDriver({ pool: pool as unknown as PgPoolLike });
         // Before each timed case the server writes out the dirty pages earlier cases left (a
         // CHECKPOINT, untimed): otherwise a sub-second case pays for the write-back of the last
@@ -258,19 +359,22 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<{
             console.warn(`note: ${notes.at(-1)}`);
           });
         };
-        // The floors run in child processes as the fieldsync cases do (see copy-case.ts).
-        const timeFloor = async (request: FloorRequest) => (await runChild<CopyResult>(copyBundle, { ...request, connection: options.databaseUrl! })).ms;
-        cases.push(...(await measureBaselines('server', run, timeFloor, driver, options.rows, options.naiveRows, options.batchSize, options.repeat, quiesce)));
-        const schema = schemaName('sync');
-        await migrate(driver, { schema });
-        await run(ENTITY_TABLE_SQL(schema));
-        try {
-          cases.push(...(await measureFieldsync(bundle, 'server', 'server', options.databaseUrl, schema, options.rows, options.batchSize, options.repeat, quiesce, async () => {
-            await run(`vacuum (analyze) "${schema}".partners, "${schema}".field_lineage, "${schema}".fieldsync_row_fingerprints`);
-          }, options.warm)));
-        } finally {
-          await run(`drop schema "${schema}" cascade`);
-        }
+        await measure({
+          target: 'server',
+          kind: 'server',
+          connection: databaseUrl,
+          rows: options.rows,
+          naiveRows: options.naiveRows,
+          withDatabase: (work) => work(run, driver),
+          // The floors run in child processes as the fieldsync cases do (see copy-case.ts).
+          timeFloor: async (request) => (await runChild<CopyResult>(copyBundle, { ...request, connection: databaseUrl })).ms,
+          quiesce,
+          // Without it autovacuum starts on the million new lineage rows while the sub-second
+          // re-syncs run, and takes the second core.
+          afterInitial: async (sql, schema) => {
+            await sql(`vacuum (analyze) "${schema}".partners, "${schema}".field_lineage, "${schema}".fieldsync_row_fingerprints`);
+          },
+        });
       } finally {
         await pool.end();
         await copyBundle.dispose();
@@ -279,16 +383,26 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<{
     if (options.pgliteRows > 0) {
       const directory = await mkdtemp(join(tmpdir(), 'fieldsync-bench-pglite-'));
       try {
-        const db = await PGlite.create(directory);
-        const run = async (sql: string, params?: unknown[]) => (await db.query<Record<string, unknown>>(sql, params)).rows;
-        const driver = pgliteDriver({ pglite: db as unknown as PGliteLike });
-        // PGlite's floors run in this process, on the database it opened.
-        cases.push(...(await measureBaselines('PGlite', run, (request) => copyFloor((sql, lines) => copyPglite(db, sql, lines), request), driver, options.pgliteRows, Math.min(options.naiveRows, options.pgliteRows), options.batchSize, options.repeat, async () => {})));
-        const schema = schemaName('sync');
-        await migrate(driver, { schema });
-        await run(ENTITY_TABLE_SQL(schema));
-        await db.close();
-        cases.push(...(await measureFieldsync(bundle, 'PGlite', 'pglite', directory, schema, options.pgliteRows, options.batchSize, options.repeat, async () => {})));
+        // PGlite's floors run in this process, on the data directory the case processes open.
+        const withDatabase = async <T>(work: (run: Run, driver: SqlDriver, db: PGlite) => Promise<T>): Promise<T> => {
+          const db = await PGlite.create(directory);
+          try {
+            return await work(async (sql, params) => (await db.query<Record<string, unknown>>(sql, params)).rows, pgliteDriver({ pglite: db as unknown as PGliteLike }), db);
+          } finally {
+            await db.close();
+          }
+        };
+        await measure({
+          target: 'PGlite',
+          kind: 'pglite',
+          connection: directory,
+          rows: options.pgliteRows,
+          naiveRows: Math.min(options.naiveRows, options.pgliteRows),
+          withDatabase,
+          timeFloor: (request) => withDatabase((_run, _driver, db) => copyFloor((sql, lines) => copyPglite(db, sql, lines), request)),
+          quiesce: async () => {},
+          afterInitial: async () => {},
+        });
       } finally {
         await rm(directory, { recursive: true, force: true });
       }
@@ -296,33 +410,30 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<{
   } finally {
     await bundle.dispose();
   }
-  return { cases, checks: checksOf(cases), notes };
+  return { cases, checks, notes };
 }
 
-function checksOf(cases: BenchCase[]): BenchCheck[] {
-  const checks: BenchCheck[] = [];
-  for (const target of ['server', 'PGlite'] as const) {
-    const ms = (name: string) => cases.find((each) => each.target === target && each.name.startsWith(name));
-    const floorEntities = ms('write floor: COPY entity rows');
-    const floorAll = ms('write floor: COPY entity + lineage');
-    const naive = ms('naive engine');
-    const initial = ms('fieldsync: initial');
-    const unchanged = ms('fieldsync: re-sync, nothing');
-    const changed = ms('fieldsync: re-sync, 1%');
-    if (!floorEntities || !floorAll || !naive || !initial || !unchanged || !changed) continue;
-    const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
-    checks.push({ target, check: 'initial / COPY(entities + lineage)', value: ratio(initial.ms, floorAll.ms), limit: '<= 2', pass: initial.ms <= 2 * floorAll.ms });
-    checks.push({ target, check: 'unchanged re-sync / COPY(entities)', value: ratio(unchanged.ms, floorEntities.ms), limit: '<= 1', pass: unchanged.ms <= floorEntities.ms });
-    checks.push({ target, check: 'unchanged re-sync rows + lineage written', value: (unchanged.entityRowsWritten ?? 0) + (unchanged.lineageRowsWritten ?? 0), limit: '= 0', pass: unchanged.entityRowsWritten === 0 && unchanged.lineageRowsWritten === 0 });
-    checks.push({ target, check: '1%-changed / unchanged', value: ratio(changed.ms, unchanged.ms), limit: '<= 1.2', pass: changed.ms <= 1.2 * unchanged.ms });
-    checks.push({ target, check: 'naive / initial (speed-up)', value: ratio(naive.ms, initial.ms), limit: '>= 10', pass: naive.ms >= 10 * initial.ms });
-    const peak = Math.max(initial.peakRssMb ?? 0, unchanged.peakRssMb ?? 0, changed.peakRssMb ?? 0);
-    checks.push({ target, check: 'peak RSS of a fieldsync case (MB)', value: Math.round(peak), limit: '<= 300', pass: peak <= 300 });
-    const warmUnchanged = ms('fieldsync: re-sync, nothing changed (one warm process)');
-    const warmChanged = ms('fieldsync: re-sync, 1% rows x 2 fields changed (one warm process)');
-    if (warmUnchanged && warmChanged) {
-      checks.push({ target, check: '1%-changed / unchanged in one warm process (information)', value: ratio(warmChanged.ms, warmUnchanged.ms), limit: '<= 1.2', pass: warmChanged.ms <= 1.2 * warmUnchanged.ms });
-    }
+function checksOf(target: BenchCase['target'], cases: BenchCase[], ratios: Record<'initial' | 'unchanged' | 'changed', PairedRatio>): BenchCheck[] {
+  const find = (name: string) => cases.find((each) => each.name === name);
+  const naive = find('naive engine (row at a time, as the seed)')!;
+  const initial = find(CASE_NAMES.initial)!;
+  const unchanged = find(CASE_NAMES.unchanged)!;
+  const changed = find(CASE_NAMES.changed)!;
+  const round = (value: number) => Math.round(value * 100) / 100;
+  const paired = (check: string, ratio: PairedRatio, limit: number): BenchCheck => ({ target, check, value: round(ratio.median), limit: `<= ${limit}`, pass: ratio.median <= limit, pairs: ratio.pairs.map(round) });
+  const peak = Math.max(initial.peakRssMb ?? 0, unchanged.peakRssMb ?? 0, changed.peakRssMb ?? 0);
+  const checks: BenchCheck[] = [
+    paired('initial / COPY(entities + lineage)', ratios.initial, 2),
+    paired('unchanged re-sync / COPY(entities)', ratios.unchanged, 1),
+    { target, check: 'unchanged re-sync rows + lineage written', value: (unchanged.entityRowsWritten ?? 0) + (unchanged.lineageRowsWritten ?? 0), limit: '= 0', pass: unchanged.entityRowsWritten === 0 && unchanged.lineageRowsWritten === 0 },
+    paired('1%-changed / unchanged', ratios.changed, 1.2),
+    { target, check: 'naive / initial (speed-up)', value: round(naive.ms / initial.ms), limit: '>= 10', pass: naive.ms >= 10 * initial.ms },
+    { target, check: 'peak RSS of a fieldsync case (MB)', value: Math.round(peak), limit: '<= 300', pass: peak <= 300 },
+  ];
+  const warmUnchanged = find(`${CASE_NAMES.unchanged} (one warm process)`);
+  const warmChanged = find(`${CASE_NAMES.changed} (one warm process)`);
+  if (warmUnchanged && warmChanged) {
+    checks.push({ target, check: '1%-changed / unchanged in one warm process (information)', value: round(warmChanged.ms / warmUnchanged.ms), limit: '<= 1.2', pass: warmChanged.ms <= 1.2 * warmUnchanged.ms });
   }
   return checks;
 }
