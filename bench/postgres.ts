@@ -139,7 +139,7 @@ interface BenchTarget {
 }
 
 /** A check's ratio, measured as pairs of runs next to each other in time. */
-export interface PairedRatio {
+interface PairedRatio {
   /** Each pair's ratio, in the order measured. */
   pairs: number[];
   median: number;
@@ -147,7 +147,7 @@ export interface PairedRatio {
 
 const pairedRatio = (pairs: number[]): PairedRatio => ({ pairs, median: median(pairs) });
 
-/** Writes `rows` new keys the way the seed's code does: find, then insert or update, then 10 lineage inserts, one at a time. */
+/** Writes `sample` new keys after the `rows` already there, the way the seed's code does: find, then insert or update, then 10 lineage inserts, one at a time. */
 async function naiveSample(run: Run, schema: string, rows: number, sample: number): Promise<number> {
   const runId = randomUUID();
   const started = now();
