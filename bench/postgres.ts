@@ -242,22 +242,22 @@ async function measureTarget(bundle: NodeBundle, target: BenchTarget, options: P
     const changedPairs: number[] = [];
     let synced = 0;
     for (let round = 0; round < options.repeat; round++) {
+      let copyMs = 0;
+      let unchangedMs = 0;
+      let changedMs = 0;
       if (round % 2 === 0) {
-        const copyMs = await floor('entities');
-        const unchangedMs = await fieldsync('unchanged', synced);
-        const changedMs = await fieldsync('changed', synced + 1);
-        entityFloor.push(copyMs);
-        unchangedPairs.push(unchangedMs / copyMs);
-        changedPairs.push(changedMs / unchangedMs);
+        copyMs = await floor('entities');
+        unchangedMs = await fieldsync('unchanged', synced);
+        changedMs = await fieldsync('changed', synced + 1);
       } else {
-        const changedMs = await fieldsync('changed', synced + 1);
-        const unchangedMs = await fieldsync('unchanged', synced + 1);
-        const copyMs = await floor('entities');
-        entityFloor.push(copyMs);
-        unchangedPairs.push(unchangedMs / copyMs);
-        changedPairs.push(changedMs / unchangedMs);
+        changedMs = await fieldsync('changed', synced + 1);
+        unchangedMs = await fieldsync('unchanged', synced + 1);
+        copyMs = await floor('entities');
       }
       synced += 1;
+      entityFloor.push(copyMs);
+      unchangedPairs.push(unchangedMs / copyMs);
+      changedPairs.push(changedMs / unchangedMs);
     }
 
     // The naive sample writes new keys into the floor's tables as the floors left them (N
